@@ -1,0 +1,82 @@
+/** The Customer endpoints: thin handlers over the service, with their parameter schemas beside them. */
+import { resourceMissing } from '../platform/errors.js';
+import { listPage, searchPage } from '../platform/list.js';
+import { type Json, type Operation, readOperation, writeOperation } from '../platform/operation.js';
+import { parseSearchQuery } from '../platform/search.js';
+import { CUSTOMER, customerSearch } from './object.js';
+import {
+  createCustomerParams,
+  deleteCustomerParams,
+  listCustomersParams,
+  retrieveCustomerParams,
+  searchCustomersParams,
+  updateCustomerParams,
+} from './params.js';
+import { createCustomer, deleteCustomer, updateCustomer } from './service.js';
+
+export const customerOperations: Operation[] = [
+  writeOperation({
+    method: 'POST',
+    path: '/v1/customers',
+    name: 'customers.create',
+    params: createCustomerParams,
+    handler: async (ctx, input) => (await createCustomer(ctx, input)) as unknown as Json,
+  }),
+  readOperation({
+    method: 'GET',
+    path: '/v1/customers/search',
+    name: 'customers.search',
+    params: searchCustomersParams,
+    handler: async (ctx, input) => {
+      const parsed = parseSearchQuery(input.query, customerSearch);
+      return searchPage(ctx.reader, {
+        account: ctx.account.id,
+        type: CUSTOMER,
+        url: '/v1/customers/search',
+        input,
+        ...parsed,
+      });
+    },
+  }),
+  readOperation({
+    method: 'GET',
+    path: '/v1/customers/:id',
+    name: 'customers.retrieve',
+    params: retrieveCustomerParams,
+    handler: async (ctx, _input, { id }) => {
+      const row = await ctx.reader.getObject(ctx.account.id, id as string);
+      if (!row || row.type !== CUSTOMER) throw resourceMissing(CUSTOMER, id as string);
+      return JSON.parse(row.json) as Json;
+    },
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/customers/:id',
+    name: 'customers.update',
+    params: updateCustomerParams,
+    handler: async (ctx, input, { id }) => (await updateCustomer(ctx, id as string, input)) as unknown as Json,
+  }),
+  writeOperation({
+    method: 'DELETE',
+    path: '/v1/customers/:id',
+    name: 'customers.delete',
+    params: deleteCustomerParams,
+    handler: async (ctx, _input, { id }) => (await deleteCustomer(ctx, id as string)) as unknown as Json,
+  }),
+  readOperation({
+    method: 'GET',
+    path: '/v1/customers',
+    name: 'customers.list',
+    params: listCustomersParams,
+    handler: async (ctx, input) => {
+      if (input.test_clock) throw resourceMissing('test_clock', input.test_clock, 'test_clock');
+      return (await listPage(ctx.reader, {
+        account: ctx.account.id,
+        type: CUSTOMER,
+        url: '/v1/customers',
+        input,
+        ...(input.email ? { equals: { email: input.email } } : {}),
+      })) as unknown as Json;
+    },
+  }),
+];

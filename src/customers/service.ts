@@ -1,0 +1,221 @@
+/**
+ * Customer domain logic: building a customer from create parameters with Stripe's defaults, applying
+ * updates with Stripe's "empty string unsets" rules, and deletion, which leaves a tombstone that
+ * retrieval still answers with `deleted: true`.
+ */
+import { invalidRequest, resourceMissing } from '../platform/errors.js';
+import { newId, randomBase62 } from '../platform/ids.js';
+import { applyMetadata } from '../platform/metadata.js';
+import type { WriteContext } from '../platform/operation.js';
+import type { Reader, Transaction } from '../store/store.js';
+import {
+  type Address,
+  CUSTOMER,
+  type Customer,
+  customerIndexFields,
+  type DeletedCustomer,
+  type InvoiceSettings,
+  type Shipping,
+} from './object.js';
+import type { createCustomerParams, updateCustomerParams } from './params.js';
+
+type CreateInput = ReturnType<typeof createCustomerParams.parse>;
+type UpdateInput = ReturnType<typeof updateCustomerParams.parse>;
+
+// Deliberately simple: one @, no spaces, a dot in the domain — the mistakes Stripe's check catches.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const INVOICE_PREFIX = /^[A-Z0-9]{3,12}$/;
+
+function checkEmail(email: string | null | undefined): void {
+  if (email && !EMAIL.test(email)) {
+    throw invalidRequest(`Invalid email address: ${email}`, { code: 'email_invalid', param: 'email' });
+  }
+}
+
+function checkInvoicePrefix(prefix: string | null | undefined): void {
+  if (prefix && !INVOICE_PREFIX.test(prefix)) {
+    throw invalidRequest(`Invalid invoice_prefix: must be 3-12 uppercase letters or numbers`, {
+      param: 'invoice_prefix',
+    });
+  }
+}
+
+function toAddress(a: { [K in keyof Address]?: string | null } | null | undefined): Address | null {
+  if (!a) return null;
+  return {
+    city: a.city ?? null,
+    country: a.country ?? null,
+    line1: a.line1 ?? null,
+    line2: a.line2 ?? null,
+    postal_code: a.postal_code ?? null,
+    state: a.state ?? null,
+  };
+}
+
+function toShipping(
+  s: { address: { [K in keyof Address]?: string | null }; name: string; phone?: string | null } | null | undefined,
+): Shipping | null {
+  if (!s) return null;
+  return { address: toAddress(s.address) as Address, name: s.name, phone: s.phone ?? null };
+}
+
+/** `undefined` keeps the current value; `null` (sent empty) clears it. */
+function updated<T>(current: T, next: T | null | undefined, clear: T): T {
+  if (next === undefined) return current;
+  return next === null ? clear : next;
+}
+
+/** A referenced object must exist in this account; until its resource stores objects, none do. */
+async function requireObject(reader: Reader, account: string, type: string, label: string, id: string, param: string) {
+  const row = await reader.getObject(account, id);
+  if (!row || row.type !== type || row.deleted) throw resourceMissing(label, id, param);
+  return row;
+}
+
+async function checkReferences(ctx: WriteContext, input: Partial<CreateInput & UpdateInput>) {
+  const account = ctx.account.id;
+  const pm = input.invoice_settings?.default_payment_method;
+  if (pm)
+    await requireObject(
+      ctx.tx,
+      account,
+      'payment_method',
+      'PaymentMethod',
+      pm,
+      'invoice_settings[default_payment_method]',
+    );
+  if (input.payment_method)
+    await requireObject(ctx.tx, account, 'payment_method', 'PaymentMethod', input.payment_method, 'payment_method');
+  if (input.source) await requireObject(ctx.tx, account, 'token', 'source', input.source, 'source');
+  if (input.default_source)
+    await requireObject(ctx.tx, account, 'source', 'source', input.default_source, 'default_source');
+  if (input.test_clock)
+    await requireObject(ctx.tx, account, 'test_helpers.test_clock', 'test_clock', input.test_clock, 'test_clock');
+  if (input.tax_id_data && input.tax_id_data.length > 0) {
+    throw invalidRequest('Tax IDs are not supported by Sandbank yet; create the customer without tax_id_data.', {
+      param: 'tax_id_data',
+    });
+  }
+}
+
+function invoiceSettings(current: InvoiceSettings, input: CreateInput['invoice_settings']): InvoiceSettings {
+  if (!input) return current;
+  const rendering = input.rendering_options;
+  return {
+    custom_fields: updated(current.custom_fields, input.custom_fields, null),
+    default_payment_method: updated(current.default_payment_method, input.default_payment_method, null),
+    footer: updated(current.footer, input.footer, null),
+    rendering_options: updated(
+      current.rendering_options,
+      rendering && { amount_tax_display: rendering.amount_tax_display ?? null, template: rendering.template ?? null },
+      null,
+    ),
+  };
+}
+
+/** Optional name fields that are absent from the object until set. */
+function setOptional(c: Customer, key: 'business_name' | 'individual_name', value: string | null | undefined) {
+  if (value === undefined) return;
+  if (value === null) delete c[key];
+  else c[key] = value;
+}
+
+export async function createCustomer(ctx: WriteContext, input: CreateInput): Promise<Customer> {
+  checkEmail(input.email);
+  checkInvoicePrefix(input.invoice_prefix);
+  await checkReferences(ctx, input);
+  const customer: Customer = {
+    id: newId('cus'),
+    object: 'customer',
+    address: toAddress(input.address),
+    balance: input.balance ?? 0,
+    created: ctx.clock.now(),
+    currency: null,
+    default_source: null,
+    delinquent: false,
+    description: input.description ?? null,
+    discount: null,
+    email: input.email ?? null,
+    invoice_prefix: input.invoice_prefix ?? randomBase62(8).toUpperCase(),
+    invoice_settings: invoiceSettings(
+      { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+      input.invoice_settings,
+    ),
+    livemode: false,
+    metadata: applyMetadata({}, input.metadata),
+    name: input.name ?? null,
+    next_invoice_sequence: input.next_invoice_sequence ?? 1,
+    phone: input.phone ?? null,
+    preferred_locales: input.preferred_locales ?? [],
+    shipping: toShipping(input.shipping),
+    tax_exempt: input.tax_exempt ?? 'none',
+    test_clock: input.test_clock ?? null,
+  };
+  setOptional(customer, 'business_name', input.business_name);
+  setOptional(customer, 'individual_name', input.individual_name);
+  const data = sortFields(customer);
+  await ctx.tx.insertObject({
+    account: ctx.account.id,
+    id: data.id,
+    type: CUSTOMER,
+    created: data.created,
+    data,
+    fields: customerIndexFields(data),
+  });
+  return data;
+}
+
+/** Loads a live customer for a write, or answers Stripe's 404 (deleted customers cannot be changed). */
+async function loadForUpdate(tx: Transaction, account: string, id: string): Promise<Customer> {
+  const row = await tx.getObjectForUpdate(account, id);
+  if (!row || row.type !== CUSTOMER || row.deleted) throw resourceMissing(CUSTOMER, id);
+  return JSON.parse(row.json) as Customer;
+}
+
+export async function updateCustomer(ctx: WriteContext, id: string, input: UpdateInput): Promise<Customer> {
+  const c = await loadForUpdate(ctx.tx, ctx.account.id, id);
+  checkEmail(input.email);
+  checkInvoicePrefix(input.invoice_prefix);
+  await checkReferences(ctx, input);
+  c.address = updated(c.address, input.address === undefined ? undefined : toAddress(input.address), null);
+  c.balance = updated(c.balance, input.balance, 0);
+  c.description = updated(c.description, input.description, null);
+  c.email = updated(c.email, input.email, null);
+  c.invoice_prefix = updated(c.invoice_prefix, input.invoice_prefix, c.invoice_prefix);
+  c.invoice_settings = invoiceSettings(c.invoice_settings, input.invoice_settings);
+  c.metadata = applyMetadata(c.metadata, input.metadata);
+  c.name = updated(c.name, input.name, null);
+  c.next_invoice_sequence = updated(c.next_invoice_sequence, input.next_invoice_sequence, c.next_invoice_sequence);
+  c.phone = updated(c.phone, input.phone, null);
+  c.preferred_locales = updated(c.preferred_locales, input.preferred_locales, []);
+  c.shipping = updated(c.shipping, input.shipping === undefined ? undefined : toShipping(input.shipping), null);
+  c.tax_exempt = updated(c.tax_exempt, input.tax_exempt, 'none');
+  c.default_source = updated(c.default_source, input.default_source, null);
+  setOptional(c, 'business_name', input.business_name);
+  setOptional(c, 'individual_name', input.individual_name);
+  const data = sortFields(c);
+  await ctx.tx.updateObject({
+    account: ctx.account.id,
+    id: data.id,
+    type: CUSTOMER,
+    created: data.created,
+    data,
+    fields: customerIndexFields(data),
+  });
+  return data;
+}
+
+export async function deleteCustomer(ctx: WriteContext, id: string): Promise<DeletedCustomer> {
+  await loadForUpdate(ctx.tx, ctx.account.id, id);
+  const tombstone: DeletedCustomer = { id, object: 'customer', deleted: true };
+  await ctx.tx.markDeleted(ctx.account.id, id, tombstone);
+  return tombstone;
+}
+
+/** Stripe's field order: `id`, `object`, then alphabetical (optional fields land in their place). */
+function sortFields<T extends { id: string; object: string }>(o: T): T {
+  const { id, object, ...rest } = o;
+  const sorted: Record<string, unknown> = { id, object };
+  for (const key of Object.keys(rest).sort()) sorted[key] = (rest as Record<string, unknown>)[key];
+  return sorted as T;
+}

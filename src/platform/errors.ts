@@ -1,0 +1,158 @@
+/**
+ * The one error hierarchy. Services throw `StripeError`s; the HTTP layer renders them in one place
+ * (`renderError`). The HTTP status is never chosen by a service: it comes from the error's `kind`
+ * through one exhaustive table, so the SDK maps every error to the same exception class as Stripe's.
+ */
+
+/** Stripe's `error.type` values (stripe-node maps these, together with the status, to its classes). */
+export type StripeErrorType =
+  | 'api_error'
+  | 'card_error'
+  | 'idempotency_error'
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'rate_limit_error';
+
+/**
+ * What went wrong, at the granularity that decides the HTTP status. Stripe uses the type
+ * `invalid_request_error` with 400, 401 and 404, so the status cannot be derived from the type alone.
+ */
+export type ErrorKind =
+  | 'bad_request'
+  | 'unauthenticated'
+  | 'payment_failed'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'rate_limited'
+  | 'internal';
+
+export const HTTP_STATUS = {
+  bad_request: 400,
+  unauthenticated: 401,
+  payment_failed: 402,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+} as const satisfies Record<ErrorKind, number>;
+
+export interface StripeErrorInit {
+  kind: ErrorKind;
+  type: StripeErrorType;
+  message: string;
+  code?: string;
+  param?: string;
+  declineCode?: string;
+  /** Extra top-level fields of the error object (e.g. `payment_intent`, `charge`). */
+  extra?: Record<string, unknown>;
+}
+
+export class StripeError extends Error {
+  readonly kind: ErrorKind;
+  readonly type: StripeErrorType;
+  readonly code: string | undefined;
+  readonly param: string | undefined;
+  readonly declineCode: string | undefined;
+  readonly extra: Record<string, unknown> | undefined;
+
+  constructor(init: StripeErrorInit) {
+    super(init.message);
+    this.name = 'StripeError';
+    this.kind = init.kind;
+    this.type = init.type;
+    this.code = init.code;
+    this.param = init.param;
+    this.declineCode = init.declineCode;
+    this.extra = init.extra;
+  }
+
+  get status(): number {
+    return HTTP_STATUS[this.kind];
+  }
+}
+
+// ---- constructors for the errors the platform raises; services add their own beside their code ----
+
+export function invalidRequest(message: string, opts: { code?: string; param?: string } = {}): StripeError {
+  return new StripeError({ kind: 'bad_request', type: 'invalid_request_error', message, ...opts });
+}
+
+/**
+ * `No such customer: 'cus_x'`. When the id came from the URL Stripe answers 404 with `param: id`;
+ * when it came from a parameter it answers 400 with that parameter's name.
+ */
+export function resourceMissing(objectName: string, id: string, param = 'id'): StripeError {
+  return new StripeError({
+    kind: param === 'id' ? 'not_found' : 'bad_request',
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    param,
+    message: `No such ${objectName}: '${id}'`,
+  });
+}
+
+export function unrecognizedUrl(method: string, path: string): StripeError {
+  const emptySegment = path.endsWith('/') || path.includes('//');
+  const hint = emptySegment
+    ? ' If you are trying to list objects, remove the trailing slash. If you are trying to retrieve an object, make sure you passed a valid (non-empty) identifier in your code.'
+    : '';
+  return new StripeError({
+    kind: 'not_found',
+    type: 'invalid_request_error',
+    message: `Unrecognized request URL (${method}: ${path}).${hint} Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+  });
+}
+
+export function authenticationError(message: string): StripeError {
+  return new StripeError({ kind: 'unauthenticated', type: 'invalid_request_error', message });
+}
+
+export function idempotencyMismatch(key: string): StripeError {
+  return new StripeError({
+    kind: 'bad_request',
+    type: 'idempotency_error',
+    message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+  });
+}
+
+export function idempotencyKeyInUse(key: string): StripeError {
+  return new StripeError({
+    kind: 'conflict',
+    type: 'invalid_request_error',
+    code: 'idempotency_key_in_use',
+    message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`,
+  });
+}
+
+export function internalError(requestId: string): StripeError {
+  return new StripeError({
+    kind: 'internal',
+    type: 'api_error',
+    message: `An unknown error occurred while processing your request (${requestId}). Please try again later.`,
+  });
+}
+
+/** Stripe's documentation URL for an error code: underscores become dashes. */
+export function docUrl(code: string): string {
+  return `https://stripe.com/docs/error-codes/${code.replaceAll('_', '-')}`;
+}
+
+/** The `{"error": {...}}` body Stripe sends, with fields in Stripe's (alphabetical) order. */
+export function errorBody(err: StripeError, requestId: string): { error: Record<string, unknown> } {
+  const error: Record<string, unknown> = {};
+  if (err.extra?.charge !== undefined) error.charge = err.extra.charge;
+  if (err.code !== undefined) error.code = err.code;
+  if (err.declineCode !== undefined) error.decline_code = err.declineCode;
+  if (err.code !== undefined) error.doc_url = docUrl(err.code);
+  error.message = err.message;
+  if (err.param !== undefined) error.param = err.param;
+  for (const [k, v] of Object.entries(err.extra ?? {})) if (k !== 'charge') error[k] = v;
+  error.request_log_url = `https://dashboard.stripe.com/test/logs/${requestId}`;
+  error.type = err.type;
+  return { error };
+}

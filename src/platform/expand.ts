@@ -1,0 +1,99 @@
+/**
+ * `expand[]`: a registry of expandable fields per object type, and the walk that replaces ids with
+ * the objects they name (or fills in "includable" fields that are only present when expanded, such
+ * as a customer's `tax`). Paths are dotted, at most four levels deep; on lists they start with
+ * `data.`. Expanding a null leaves it null.
+ */
+import { invalidRequest } from './errors.js';
+
+/** What an expansion may read: objects of the requesting account. */
+export interface ExpandSource {
+  load(id: string): Promise<Record<string, unknown> | undefined>;
+}
+
+export type ExpandableField =
+  /** The field holds an object id; expansion loads that object. */
+  | { kind: 'reference' }
+  /** The field is computed on demand from its parent object. */
+  | { kind: 'includable'; resolve(parent: Record<string, unknown>, source: ExpandSource): Promise<unknown> };
+
+const registry = new Map<string, Map<string, ExpandableField>>();
+
+/** Declares `path` (dotted within the object, e.g. `invoice_settings.default_payment_method`) expandable on `objectType`. */
+export function registerExpandable(objectType: string, path: string, field: ExpandableField): void {
+  const fields = registry.get(objectType) ?? new Map<string, ExpandableField>();
+  registry.set(objectType, fields);
+  fields.set(path, field);
+}
+
+export const MAX_EXPAND_DEPTH = 4;
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Expands every path in `paths` on `root` in place. */
+export async function expand(root: Json, paths: readonly string[], source: ExpandSource): Promise<void> {
+  for (const path of paths) {
+    const segments = path.split('.');
+    if (segments.length > MAX_EXPAND_DEPTH) {
+      throw invalidRequest(`You cannot expand more than ${MAX_EXPAND_DEPTH} levels of a property. Property: ${path}`, {
+        code: 'property_expansion_max_depth',
+        param: 'expand',
+      });
+    }
+    await expandAt(root, segments, path, source, true);
+  }
+}
+
+async function expandAt(node: Json, segments: string[], fullPath: string, source: ExpandSource, atRoot: boolean) {
+  if (segments.length === 0) return;
+  // A list (or search result): `data.x` applies `x` to every element.
+  if (
+    (node.object === 'list' || node.object === 'search_result') &&
+    segments[0] === 'data' &&
+    Array.isArray(node.data)
+  ) {
+    for (const item of node.data) if (isObject(item)) await expandAt(item, segments.slice(1), fullPath, source, false);
+    return;
+  }
+  const fields = registry.get(String(node.object));
+  // Registered paths may contain dots themselves; take the longest that matches.
+  for (let take = segments.length; take >= 1; take--) {
+    const fieldPath = segments.slice(0, take).join('.');
+    const spec = fields?.get(fieldPath);
+    if (!spec) continue;
+    const parentPath = segments.slice(0, take - 1);
+    const last = segments[take - 1] as string;
+    const parent = walk(node, parentPath);
+    if (!parent) return;
+    let value = parent[last];
+    if (spec.kind === 'includable') {
+      value = await spec.resolve(node, source);
+      parent[last] = value;
+    } else if (typeof value === 'string') {
+      value = (await source.load(value)) ?? value;
+      parent[last] = value;
+    }
+    if (isObject(value)) await expandAt(value, segments.slice(take), fullPath, source, false);
+    return;
+  }
+  throw notExpandable(node, segments[0] as string, fullPath, atRoot);
+}
+
+function walk(node: Json, path: string[]): Json | undefined {
+  let current: unknown = node;
+  for (const key of path) current = isObject(current) ? current[key] : undefined;
+  return isObject(current) ? current : undefined;
+}
+
+function notExpandable(node: Json, field: string, fullPath: string, atRoot: boolean) {
+  const listItem = Array.isArray(node.data) ? node.data.find(isObject) : undefined;
+  const hint =
+    atRoot && node.object === 'list' && listItem && registry.get(String(listItem.object))?.has(field)
+      ? ` You may want to try expanding 'data.${fullPath}' instead.`
+      : '';
+  return invalidRequest(`This property cannot be expanded (${fullPath}).${hint}`, { param: 'expand' });
+}

@@ -1,0 +1,294 @@
+/**
+ * The one request path. Every API request goes: read body → parse (Stripe's bracket forms) →
+ * authenticate → route → idempotency → validate → execute (one store transaction for writes) →
+ * render (expand, API version) → record the idempotent response in that same transaction → respond.
+ * Errors thrown anywhere end in `sendError`, the only place that turns them into HTTP.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IdempotencyKeyTaken, type Reader, type Store, type Transaction } from '../store/store.js';
+import type { Authenticator, Principal } from './auth.js';
+import { publishableKeyNotAllowed } from './auth.js';
+import type { Clock } from './clock.js';
+import {
+  errorBody,
+  idempotencyKeyInUse,
+  idempotencyMismatch,
+  internalError,
+  invalidRequest,
+  StripeError,
+  unrecognizedUrl,
+} from './errors.js';
+import { type ExpandSource, expand } from './expand.js';
+import { FORM_LIMITS, type ParamHash, parseForm } from './form.js';
+import { checkKey, fingerprint, IDEMPOTENCY_WINDOW_SECONDS, InFlight, isLive } from './idempotency.js';
+import { newRequestId } from './ids.js';
+import type { Json, Operation, PathParams, ReadContext, Router } from './operation.js';
+import { validate } from './params.js';
+import { renderForVersion, resolveVersion } from './versions.js';
+
+export interface HttpDeps {
+  store: Store;
+  clock: Clock;
+  router: Router;
+  auth: Authenticator;
+  /** Called after each API response, off the hot path (request log). */
+  onRequest?: (entry: RequestLogEntry) => void;
+  /** Called with unexpected errors (bugs), which the client sees only as a 500 with the request id. */
+  onInternalError?: (err: unknown, requestId: string) => void;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  requestId: string;
+  idempotencyKey: string | undefined;
+  durationMs: number;
+}
+
+/** Headers every API response carries. CORS is open, as Stripe's is for Stripe.js. */
+const BASE_HEADERS = {
+  'Content-Type': 'application/json',
+  'Cache-Control': 'no-cache, no-store',
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Credentials': 'true',
+  'Access-Control-Allow-Methods': 'GET, HEAD, PUT, PATCH, POST, DELETE',
+  'Access-Control-Max-Age': '300',
+  'Access-Control-Expose-Headers':
+    'Request-Id, Stripe-Manage-Version, Stripe-Should-Retry, X-Stripe-External-Auth-Required, X-Stripe-Privileged-Session-Required',
+};
+
+const ALLOWED_CONTENT_TYPES = ['application/x-www-form-urlencoded'];
+
+interface Response {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Stripe's JSON: two-space indentation and a trailing newline. */
+export function serialize(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Keep reading (and discarding) so the client can receive our answer on an intact connection.
+      if (size > FORM_LIMITS.maxBodyBytes) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+export function createHttpHandler(deps: HttpDeps) {
+  const inFlight = new InFlight();
+
+  function expandSource(reader: Reader, account: string): ExpandSource {
+    return {
+      async load(id) {
+        const row = await reader.getObject(account, id);
+        return row && (JSON.parse(row.json) as Json);
+      },
+    };
+  }
+
+  /** Expand, then render for the request's API version, then serialise once. */
+  async function render(object: Json, input: unknown, ctx: ReadContext): Promise<string> {
+    const paths = (input as { expand?: string[] | null }).expand;
+    if (paths && paths.length > 0) await expand(object, paths, expandSource(ctx.reader, ctx.account.id));
+    return serialize(renderForVersion(object, ctx.version));
+  }
+
+  async function execute(
+    op: Operation,
+    params: PathParams,
+    input: unknown,
+    base: Omit<ReadContext, 'reader'>,
+    idempotency: { key: string; fingerprint: string } | undefined,
+  ): Promise<Response> {
+    const headers = { 'Stripe-Version': base.version };
+    if (!op.write) {
+      const ctx = { ...base, reader: deps.store };
+      return { status: 200, body: await render(await op.run(ctx, input, params), input, ctx), headers };
+    }
+    const now = deps.clock.now();
+    const save = async (tx: Transaction, status: number, body: string) => {
+      if (!idempotency) return;
+      const record = {
+        account: base.account.id,
+        key: idempotency.key,
+        created: now,
+        fingerprint: idempotency.fingerprint,
+      };
+      await tx.saveIdempotency(
+        { ...record, requestId: base.requestId, status, headers, body },
+        now - IDEMPOTENCY_WINDOW_SECONDS,
+      );
+    };
+    try {
+      return await deps.store.transaction(async (tx) => {
+        const ctx = { ...base, reader: tx, tx };
+        const body = await render(await op.run(ctx, input, params), input, ctx);
+        await save(tx, 200, body);
+        return { status: 200, body, headers };
+      });
+    } catch (err) {
+      // Once execution has started, Stripe stores errors too (a 404, a card decline) and replays them.
+      if (!(err instanceof StripeError) || !idempotency || err instanceof IdempotencyKeyTaken) throw err;
+      const body = serialize(errorBody(err, base.requestId));
+      await deps.store.transaction(async (tx) => save(tx, err.status, body));
+      return { status: err.status, body, headers };
+    }
+  }
+
+  async function handleApi(
+    req: IncomingMessage,
+    method: string,
+    path: string,
+    query: string,
+    requestId: string,
+    res: ServerResponse,
+  ) {
+    let idempotencyKey: string | undefined;
+    let claimed: { account: string; key: string } | undefined;
+    try {
+      const bodyText = method === 'POST' ? await readBody(req) : '';
+      const principal: Principal = await deps.auth.authenticate(header(req, 'authorization'));
+      const version = resolveVersion(header(req, 'stripe-version'));
+      const match = deps.router.match(method, path);
+      if (!match) throw unrecognizedUrl(method, path);
+      const { op, params: pathParams } = match;
+      if (principal.kind === 'publishable' && !op.publishable) throw publishableKeyNotAllowed();
+      if (header(req, 'stripe-account') !== undefined) {
+        throw invalidRequest('The Stripe-Account header (Connect) is not supported by Sandbank yet.');
+      }
+      const params = parseParams(req, method, query, bodyText);
+      const base = { account: principal.account, principal, clock: deps.clock, requestId, version };
+
+      idempotencyKey = method === 'POST' ? header(req, 'idempotency-key') : undefined;
+      let idempotency: { key: string; fingerprint: string } | undefined;
+      if (idempotencyKey !== undefined) {
+        checkKey(idempotencyKey);
+        const account = principal.account.id;
+        const print = fingerprint(method, path, params);
+        const stored = await deps.store.getIdempotency(account, idempotencyKey);
+        if (stored && isLive(stored, deps.clock.now())) {
+          if (stored.fingerprint !== print) throw idempotencyMismatch(idempotencyKey);
+          return send(
+            res,
+            requestId,
+            { status: stored.status, body: stored.body, headers: stored.headers },
+            {
+              'Idempotency-Key': idempotencyKey,
+              'Idempotent-Replayed': 'true',
+              'Original-Request': stored.requestId,
+            },
+          );
+        }
+        if (!inFlight.claim(account, idempotencyKey)) throw idempotencyKeyInUse(idempotencyKey);
+        claimed = { account, key: idempotencyKey };
+        idempotency = { key: idempotencyKey, fingerprint: print };
+      }
+
+      // Validation failures are not stored: the same key may be retried with corrected parameters.
+      const input = validate(op.schema, params);
+      const response = await execute(op, pathParams, input, base, idempotency);
+      const extra: Record<string, string> = idempotencyKey
+        ? { 'Idempotency-Key': idempotencyKey, 'Original-Request': requestId }
+        : {};
+      return send(res, requestId, response, extra);
+    } catch (err) {
+      if (err instanceof IdempotencyKeyTaken && idempotencyKey)
+        return sendError(res, requestId, idempotencyKeyInUse(idempotencyKey));
+      if (err instanceof BodyTooLarge) {
+        return sendError(
+          res,
+          requestId,
+          invalidRequest(`Request body too large: at most ${FORM_LIMITS.maxBodyBytes} bytes are accepted.`),
+        );
+      }
+      return sendError(res, requestId, err);
+    } finally {
+      if (claimed) inFlight.release(claimed.account, claimed.key);
+    }
+  }
+
+  function parseParams(req: IncomingMessage, method: string, query: string, body: string): ParamHash {
+    const fromQuery = parseForm(query);
+    if (method !== 'POST') return fromQuery;
+    const contentType = (header(req, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (body.length > 0 && !ALLOWED_CONTENT_TYPES.includes(contentType)) {
+      throw invalidRequest(
+        `Invalid request: unsupported Content-Type ${header(req, 'content-type') ?? '(none)'}. If error persists and you need assistance, please contact support@stripe.com.`,
+      );
+    }
+    return Object.assign(fromQuery, parseForm(body));
+  }
+
+  function send(res: ServerResponse, requestId: string, r: Response, extra: Record<string, string> = {}) {
+    res.writeHead(r.status, { ...BASE_HEADERS, ...r.headers, ...extra, 'Request-Id': requestId });
+    res.end(r.body);
+    return r.status;
+  }
+
+  function sendError(res: ServerResponse, requestId: string, err: unknown): number {
+    let error: StripeError;
+    if (err instanceof StripeError) error = err;
+    else {
+      deps.onInternalError?.(err, requestId);
+      error = internalError(requestId);
+    }
+    const headers: Record<string, string> = {};
+    if (error.kind === 'unauthenticated') headers['WWW-Authenticate'] = 'Basic realm="Stripe"';
+    if (error.kind === 'conflict') headers['Stripe-Should-Retry'] = 'true';
+    return send(res, requestId, { status: error.status, body: serialize(errorBody(error, requestId)), headers });
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? '' : url.slice(q + 1);
+    const method = req.method ?? 'GET';
+    const requestId = newRequestId();
+
+    if (path === '/healthz' && method === 'GET') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"status":"ok"}\n');
+      return;
+    }
+    if (method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...BASE_HEADERS,
+        'Access-Control-Allow-Headers': header(req, 'access-control-request-headers') ?? '*',
+        'Request-Id': requestId,
+      });
+      res.end();
+      return;
+    }
+    const status = await handleApi(req, method, path, query, requestId, res);
+    deps.onRequest?.({
+      method,
+      path,
+      status,
+      requestId,
+      idempotencyKey: header(req, 'idempotency-key'),
+      durationMs: performance.now() - started,
+    });
+  };
+}

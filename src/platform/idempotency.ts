@@ -1,0 +1,59 @@
+/**
+ * Idempotent requests (`Idempotency-Key` on POST). The first response — status, body, the headers
+ * that matter — is stored with a fingerprint of the request, per account, for 24 hours, in the same
+ * transaction as the change it reports. A repeat replays it byte for byte; the same key with other
+ * parameters is an `idempotency_error`; a repeat while the first is still running is a 409.
+ *
+ * Requests in flight are tracked in memory (the fast path for one node); the database's primary key
+ * on (account, key) is what guarantees a single winner across nodes.
+ */
+import { createHash } from 'node:crypto';
+import type { IdempotencyRecord } from '../store/store.js';
+import { invalidRequest } from './errors.js';
+import type { ParamHash, ParamValue } from './form.js';
+
+export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
+const MAX_KEY_LENGTH = 255;
+
+export function checkKey(key: string): void {
+  if (key.length < 1 || key.length > MAX_KEY_LENGTH) {
+    throw invalidRequest(
+      `Idempotent key length is ${key.length}, which is outside accepted lengths. Idempotent Keys must be 1-${MAX_KEY_LENGTH} characters long. If you're looking for a decent generator, try using a UUID defined by IETF RFC 4122.`,
+    );
+  }
+}
+
+/** Order-independent for hash keys, order-preserving for arrays; so a retried request always matches. */
+function canonical(value: ParamValue): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k] as ParamValue)}`).join(',')}}`;
+}
+
+export function fingerprint(method: string, path: string, params: ParamHash): string {
+  return createHash('sha256')
+    .update(`${method} ${path}\n${canonical(params)}`)
+    .digest('base64url');
+}
+
+export function isLive(record: IdempotencyRecord, now: number): boolean {
+  return record.created > now - IDEMPOTENCY_WINDOW_SECONDS;
+}
+
+/** Keys whose first request is still running on this node. */
+export class InFlight {
+  private readonly keys = new Set<string>();
+
+  /** False when the key is already in flight. */
+  claim(account: string, key: string): boolean {
+    const k = `${account}\u0000${key}`;
+    if (this.keys.has(k)) return false;
+    this.keys.add(k);
+    return true;
+  }
+
+  release(account: string, key: string): void {
+    this.keys.delete(`${account}\u0000${key}`);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * List and search endpoints: the shared parameters (`limit`, `starting_after`, `ending_before`,
+ * `created`, `page`) and the `list` / `search_result` envelopes the SDK's auto-pagination reads.
+ */
+import type { Cursor, ListQuery, Reader, SearchClause } from '../store/store.js';
+import { invalidRequest, resourceMissing } from './errors.js';
+import { registerExpandable } from './expand.js';
+import { p, type Range } from './params.js';
+import { decodePage, encodePage } from './search.js';
+
+export const expandParam = p.array(p.string());
+
+export const listParams = {
+  limit: p.integer({ min: 1, max: 100 }),
+  starting_after: p.string(),
+  ending_before: p.string(),
+  expand: expandParam,
+};
+
+export const searchParams = {
+  query: p.string({ required: true }),
+  limit: p.integer({ min: 1, max: 100 }),
+  page: p.string(),
+  expand: expandParam,
+};
+
+export interface ListInput {
+  limit?: number | null;
+  starting_after?: string | null;
+  ending_before?: string | null;
+  created?: Range | null;
+}
+
+export interface ListEnvelope {
+  object: 'list';
+  data: Record<string, unknown>[];
+  has_more: boolean;
+  url: string;
+}
+
+async function cursorFor(reader: Reader, account: string, type: string, id: string, param: string): Promise<Cursor> {
+  const row = await reader.getObject(account, id);
+  if (!row || row.type !== type) throw resourceMissing(type, id, param);
+  return { created: row.created, seq: row.seq };
+}
+
+/** One page of `type` objects, newest first, in Stripe's list envelope. */
+export async function listPage(
+  reader: Reader,
+  opts: { account: string; type: string; url: string; input: ListInput; equals?: Record<string, string> },
+): Promise<ListEnvelope> {
+  const { input } = opts;
+  if (input.starting_after && input.ending_before) {
+    throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', {
+      param: 'ending_before',
+    });
+  }
+  const query: ListQuery = { account: opts.account, type: opts.type, limit: input.limit ?? 10 };
+  if (input.starting_after) {
+    query.after = await cursorFor(reader, opts.account, opts.type, input.starting_after, 'starting_after');
+  }
+  if (input.ending_before) {
+    query.before = await cursorFor(reader, opts.account, opts.type, input.ending_before, 'ending_before');
+  }
+  if (input.created) query.created = input.created;
+  if (opts.equals) query.equals = opts.equals;
+  const page = await reader.listObjects(query);
+  return {
+    object: 'list',
+    data: page.rows.map((r) => JSON.parse(r.json) as Record<string, unknown>),
+    has_more: page.hasMore,
+    url: opts.url,
+  };
+}
+
+export interface SearchInput {
+  limit?: number | null;
+  page?: string | null;
+  expand?: string[] | null;
+}
+
+/** One page of search results in Stripe's `search_result` envelope (`total_count` when expanded). */
+export async function searchPage(
+  reader: Reader,
+  opts: { account: string; type: string; url: string; input: SearchInput; join: 'and' | 'or'; clauses: SearchClause[] },
+): Promise<Record<string, unknown>> {
+  const limit = opts.input.limit ?? 10;
+  const withTotalCount = opts.input.expand?.includes('total_count') ?? false;
+  const after = opts.input.page ? decodePage(opts.input.page) : undefined;
+  const page = await reader.searchObjects({
+    account: opts.account,
+    type: opts.type,
+    join: opts.join,
+    clauses: opts.clauses,
+    limit,
+    withTotalCount,
+    ...(after ? { after } : {}),
+  });
+  const last = page.rows[page.rows.length - 1];
+  const result: Record<string, unknown> = {
+    object: 'search_result',
+    data: page.rows.map((r) => JSON.parse(r.json) as Record<string, unknown>),
+    has_more: page.hasMore,
+    next_page: page.hasMore && last ? encodePage(last.created, last.seq) : null,
+    url: opts.url,
+  };
+  if (withTotalCount) result.total_count = page.totalCount;
+  return result;
+}
+
+// `total_count` is computed by the search query itself when requested; expansion keeps it.
+registerExpandable('search_result', 'total_count', { kind: 'includable', resolve: async (r) => r.total_count });

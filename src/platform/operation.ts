@@ -1,0 +1,119 @@
+/**
+ * Operations and the route table. An operation is one API endpoint: method, path pattern, parameter
+ * schema, whether a publishable key may call it, and a handler. Read handlers get a `Reader`; write
+ * handlers run inside one store transaction and get a `Transaction`, so the compiler keeps writes
+ * inside transactions.
+ */
+import type { Account, Reader, Transaction } from '../store/store.js';
+import type { Principal } from './auth.js';
+import type { Clock } from './clock.js';
+import type { Field } from './params.js';
+
+export type Json = Record<string, unknown>;
+export type PathParams = Record<string, string>;
+
+export interface ReadContext {
+  account: Account;
+  principal: Principal;
+  reader: Reader;
+  clock: Clock;
+  requestId: string;
+  version: string;
+}
+
+export interface WriteContext extends ReadContext {
+  tx: Transaction;
+}
+
+export type Method = 'GET' | 'POST' | 'DELETE';
+
+export interface Operation {
+  method: Method;
+  path: string;
+  name: string;
+  publishable: boolean;
+  write: boolean;
+  schema: Field<unknown>;
+  run(ctx: ReadContext | WriteContext, input: unknown, path: PathParams): Promise<Json>;
+}
+
+interface Definition<P, C> {
+  method: Method;
+  path: string;
+  name: string;
+  params: Field<P>;
+  /** Whether a publishable key may call it (Stripe allows very few such endpoints). */
+  publishable?: boolean;
+  handler(ctx: C, input: P, path: PathParams): Promise<Json>;
+}
+
+export function readOperation<P>(def: Definition<P, ReadContext>): Operation {
+  return {
+    method: def.method,
+    path: def.path,
+    name: def.name,
+    publishable: def.publishable ?? false,
+    write: false,
+    schema: def.params as Field<unknown>,
+    run: (ctx, input, path) => def.handler(ctx, input as P, path),
+  };
+}
+
+export function writeOperation<P>(def: Definition<P, WriteContext>): Operation {
+  return {
+    method: def.method,
+    path: def.path,
+    name: def.name,
+    publishable: def.publishable ?? false,
+    write: true,
+    schema: def.params as Field<unknown>,
+    run: (ctx, input, path) => def.handler(ctx as WriteContext, input as P, path),
+  };
+}
+
+interface CompiledRoute {
+  op: Operation;
+  segments: string[];
+}
+
+/** Matches method + path to an operation. Literal segments beat `:params` (`/customers/search` before `/customers/:id`). */
+export class Router {
+  private readonly exact = new Map<string, Operation>();
+  private readonly patterns: CompiledRoute[] = [];
+
+  constructor(operations: Operation[]) {
+    for (const op of operations) {
+      if (op.path.includes('/:')) this.patterns.push({ op, segments: op.path.split('/') });
+      else this.exact.set(`${op.method} ${op.path}`, op);
+    }
+  }
+
+  match(method: string, path: string): { op: Operation; params: PathParams } | undefined {
+    const exact = this.exact.get(`${method} ${path}`);
+    if (exact) return { op: exact, params: {} };
+    const segments = path.split('/');
+    for (const route of this.patterns) {
+      if (route.op.method !== method || route.segments.length !== segments.length) continue;
+      const params = matchSegments(route.segments, segments);
+      if (params) return { op: route.op, params };
+    }
+    return undefined;
+  }
+}
+
+function matchSegments(pattern: string[], actual: string[]): PathParams | undefined {
+  const params: PathParams = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const want = pattern[i] as string;
+    const got = actual[i] as string;
+    if (want.startsWith(':')) {
+      if (got === '') return undefined;
+      try {
+        params[want.slice(1)] = decodeURIComponent(got);
+      } catch {
+        return undefined;
+      }
+    } else if (want !== got) return undefined;
+  }
+  return params;
+}

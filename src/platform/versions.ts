@@ -1,0 +1,54 @@
+/**
+ * API versions. Objects are stored and computed in the newest shape; a response is rendered for the
+ * version the request asked for (`Stripe-Version`) or the default, by applying, newest first, the
+ * transform of every version change newer than the requested version. Adding a version is adding
+ * one entry to `VERSION_CHANGES`.
+ */
+import { invalidRequest } from './errors.js';
+
+/** The version the current `stripe` npm package pins (stripe@23.1.0), and Sandbank's default. */
+export const LATEST_VERSION = '2026-10-28.endive';
+
+/** The first version of each dated shape change, with the step that turns the newer shape into the older one. */
+export interface VersionChange {
+  /** Requests for versions before this one get `downgrade` applied. */
+  version: string;
+  describe: string;
+  downgrade(object: Record<string, unknown>): void;
+}
+
+/** Newest first. Empty until an older version's shape is modelled. */
+export const VERSION_CHANGES: VersionChange[] = [];
+
+const VERSION_FORMAT = /^(\d{4})-(\d{2})-(\d{2})(\.[a-z]+)?$/;
+
+/** The date part, which orders versions (`2026-10-28.endive` → `2026-10-28`). */
+function versionDate(v: string): string {
+  return v.slice(0, 10);
+}
+
+/**
+ * The version a request renders for. Any well-formed Stripe version is accepted, so SDKs that pin
+ * older versions keep working; versions Sandbank does not model differently render in the nearest
+ * newer shape it knows.
+ */
+export function resolveVersion(header: string | undefined): string {
+  if (header === undefined || header === '') return LATEST_VERSION;
+  const m = VERSION_FORMAT.exec(header.trim());
+  const month = Number(m?.[2]);
+  const day = Number(m?.[3]);
+  if (!m || month < 1 || month > 12 || day < 1 || day > 31 || header.trim() > `${versionDate(LATEST_VERSION)}~`) {
+    throw invalidRequest(`Invalid Stripe API version: ${header}`);
+  }
+  return header.trim();
+}
+
+/** Renders an object in the newest shape for `version`, in place. */
+export function renderForVersion<T extends Record<string, unknown>>(object: T, version: string): T {
+  if (VERSION_CHANGES.length === 0 || version === LATEST_VERSION) return object;
+  const date = versionDate(version);
+  for (const change of VERSION_CHANGES) {
+    if (date < versionDate(change.version)) change.downgrade(object);
+  }
+  return object;
+}

@@ -1,0 +1,28 @@
+/**
+ * A FIFO async mutex. better-sqlite3 runs statements synchronously on one connection, but a store
+ * transaction spans `await`s; without this lock another request's statements could run inside it.
+ */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  private holders = 0;
+
+  get locked(): boolean {
+    return this.holders > 0;
+  }
+
+  async run<T>(fn: () => Promise<T> | T): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holders++;
+    try {
+      await previous;
+      return await fn();
+    } finally {
+      this.holders--;
+      release();
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Schema migrations, one entry per version, with the DDL for each engine side by side so that the
+ * two schemas cannot drift apart. Applied in order on start; applied versions are recorded in
+ * `schema_migrations`.
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+const objectsCommon = (seq: string) => `
+CREATE TABLE objects (
+  seq ${seq},
+  account TEXT NOT NULL,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  deleted SMALLINT NOT NULL DEFAULT 0,
+  -- JSON text, not JSONB: JSONB would reorder keys, and responses keep Stripe's field order.
+  data TEXT NOT NULL,
+  UNIQUE (account, id)
+);
+CREATE INDEX objects_by_type_created ON objects (account, type, deleted, created DESC, seq DESC);
+
+-- Secondary indexed fields (e.g. a customer's email) for list filters, paginated on the same keyset.
+CREATE TABLE object_fields (
+  account TEXT NOT NULL,
+  type TEXT NOT NULL,
+  field TEXT NOT NULL,
+  value TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  seq BIGINT NOT NULL,
+  PRIMARY KEY (account, type, field, value, created, seq)
+);
+CREATE INDEX object_fields_by_seq ON object_fields (seq);
+
+CREATE TABLE idempotency_keys (
+  account TEXT NOT NULL,
+  key TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  headers TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (account, key)
+);
+CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created);
+
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  key_suffix TEXT UNIQUE,
+  created BIGINT NOT NULL,
+  country TEXT NOT NULL,
+  default_currency TEXT NOT NULL
+);
+
+CREATE TABLE api_keys (
+  hash TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  created BIGINT NOT NULL
+);
+`;
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'objects, idempotency keys, accounts',
+    sqlite: objectsCommon('INTEGER PRIMARY KEY AUTOINCREMENT'),
+    postgres: objectsCommon('BIGSERIAL PRIMARY KEY'),
+  },
+];

@@ -1,0 +1,332 @@
+/**
+ * The store's queries, written once over a `Driver`. Lists are keyset-paginated on
+ * (account, type, created, seq), so a page costs the same on a table of ten rows or ten million.
+ */
+import { newId } from '../platform/ids.js';
+import type { Connection, Driver, Row, SqlValue } from './driver.js';
+import {
+  type Account,
+  type ApiKeyRecord,
+  IdempotencyKeyTaken,
+  type IdempotencyRecord,
+  type KeyKind,
+  type ListQuery,
+  type ObjectWrite,
+  type Page,
+  type Reader,
+  type SearchClause,
+  type SearchPage,
+  type SearchQuery,
+  type SearchTarget,
+  type Store,
+  type StoredObject,
+  type Transaction,
+} from './store.js';
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (m) => `\\${m}`);
+}
+
+const OBJECT_COLUMNS = 'account, id, type, created, seq, deleted, data';
+
+function toObject(row: Row): StoredObject {
+  return {
+    account: row.account as string,
+    id: row.id as string,
+    type: row.type as string,
+    created: Number(row.created),
+    seq: Number(row.seq),
+    deleted: Number(row.deleted) === 1,
+    json: row.data as string,
+  };
+}
+
+function toIdempotency(row: Row): IdempotencyRecord {
+  return {
+    account: row.account as string,
+    key: row.key as string,
+    created: Number(row.created),
+    fingerprint: row.fingerprint as string,
+    requestId: row.request_id as string,
+    status: Number(row.status),
+    headers: JSON.parse(row.headers as string) as Record<string, string>,
+    body: row.body as string,
+  };
+}
+
+function toAccount(row: Row): Account {
+  return {
+    id: row.id as string,
+    created: Number(row.created),
+    country: row.country as string,
+    defaultCurrency: row.default_currency as string,
+  };
+}
+
+/** Reads shared by the store (outside transactions) and by transactions. */
+class SqlReader implements Reader {
+  constructor(
+    protected readonly conn: Connection,
+    protected readonly driver: Driver,
+  ) {}
+
+  async getObject(account: string, id: string): Promise<StoredObject | undefined> {
+    const row = await this.conn.get(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND id = ?`, [
+      account,
+      id,
+    ]);
+    return row && toObject(row);
+  }
+
+  async listObjects(q: ListQuery): Promise<Page> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    // With an equality filter, page over object_fields' index and join back to the objects.
+    const filters = Object.entries(q.equals ?? {});
+    let from = 'objects o';
+    if (filters.length > 0) {
+      const [first, ...rest] = filters as [[string, string], ...[string, string][]];
+      from = 'object_fields f JOIN objects o ON o.seq = f.seq';
+      where.push('f.account = ? AND f.type = ? AND f.field = ? AND f.value = ?');
+      params.push(q.account, q.type, first[0], first[1]);
+      for (const [field, value] of rest) {
+        where.push(
+          'EXISTS (SELECT 1 FROM object_fields g WHERE g.account = o.account AND g.type = o.type AND g.seq = o.seq AND g.field = ? AND g.value = ?)',
+        );
+        params.push(field, value);
+      }
+    }
+    const k = filters.length > 0 ? 'f' : 'o';
+    where.push(`o.account = ? AND o.type = ? AND o.deleted = 0`);
+    params.push(q.account, q.type);
+    const range = q.created ?? {};
+    for (const [op, sql] of [
+      ['gt', '>'],
+      ['gte', '>='],
+      ['lt', '<'],
+      ['lte', '<='],
+    ] as const) {
+      const v = range[op];
+      if (v !== undefined && v !== null) {
+        where.push(`${k}.created ${sql} ?`);
+        params.push(v);
+      }
+    }
+    const backwards = q.before !== undefined && q.after === undefined;
+    const cursor = q.after ?? q.before;
+    if (cursor) {
+      where.push(`(${k}.created, ${k}.seq) ${backwards ? '>' : '<'} (?, ?)`);
+      params.push(cursor.created, cursor.seq);
+    }
+    const order = backwards ? 'ASC' : 'DESC';
+    const sql = `SELECT o.account, o.id, o.type, o.created, o.seq, o.deleted, o.data FROM ${from}
+      WHERE ${where.join(' AND ')} ORDER BY ${k}.created ${order}, ${k}.seq ${order} LIMIT ?`;
+    params.push(q.limit + 1);
+    const rows = (await this.conn.all(sql, params)).map(toObject);
+    const hasMore = rows.length > q.limit;
+    if (hasMore) rows.pop();
+    if (backwards) rows.reverse();
+    return { rows, hasMore };
+  }
+
+  async searchObjects(q: SearchQuery): Promise<SearchPage> {
+    const params: SqlValue[] = [];
+    const compiled = q.clauses.map((c) => this.compileClause(c, params));
+    const clauseSql = compiled.length > 0 ? `AND (${compiled.join(q.join === 'and' ? ' AND ' : ' OR ')})` : '';
+    const base = `FROM objects WHERE account = ? AND type = ? AND deleted = 0 ${clauseSql}`;
+    const baseParams: SqlValue[] = [q.account, q.type, ...params];
+    const cursorSql = q.after ? 'AND (created, seq) < (?, ?)' : '';
+    const pageParams = q.after ? [...baseParams, q.after.created, q.after.seq] : [...baseParams];
+    const rows = (
+      await this.conn.all(`SELECT ${OBJECT_COLUMNS} ${base} ${cursorSql} ORDER BY created DESC, seq DESC LIMIT ?`, [
+        ...pageParams,
+        q.limit + 1,
+      ])
+    ).map(toObject);
+    const hasMore = rows.length > q.limit;
+    if (hasMore) rows.pop();
+    const page: SearchPage = { rows, hasMore };
+    if (q.withTotalCount) {
+      const row = await this.conn.get(`SELECT COUNT(*) AS n ${base}`, baseParams);
+      page.totalCount = Number(row?.n ?? 0);
+    }
+    return page;
+  }
+
+  private targetSql(t: SearchTarget, params: SqlValue[], numeric: boolean): string {
+    if ('column' in t) return t.column;
+    params.push(this.driver.dialect.jsonPathParam(t.json));
+    return numeric ? this.driver.dialect.jsonNumber : this.driver.dialect.jsonText;
+  }
+
+  /** One clause as SQL. A negated clause also matches rows where the field is null, as Stripe's does. */
+  private compileClause(c: SearchClause, params: SqlValue[]): string {
+    let sql: string;
+    switch (c.op) {
+      case 'eq': {
+        const target = this.targetSql(c.target, params, false);
+        if (c.phrase) {
+          // Reuse the bound path for the second reference to the field.
+          const path = params[params.length - 1] as SqlValue;
+          sql = `(lower(${target}) = lower(?) OR ' ' || lower(${this.targetSql(c.target, [], false)}) || ' ' LIKE ? ESCAPE '\\')`;
+          params.push(c.value);
+          if (!('column' in c.target)) params.push(path);
+          params.push(`% ${escapeLike(c.value.toLowerCase())} %`);
+        } else {
+          sql = `lower(${target}) = lower(?)`;
+          params.push(c.value);
+        }
+        break;
+      }
+      case 'contains':
+        sql = `lower(${this.targetSql(c.target, params, false)}) LIKE ? ESCAPE '\\'`;
+        params.push(`%${escapeLike(c.value.toLowerCase())}%`);
+        break;
+      case 'null':
+        sql = `${this.targetSql(c.target, params, false)} IS NULL`;
+        break;
+      default: {
+        const op = { lt: '<', lte: '<=', gt: '>', gte: '>=', num_eq: '=' }[c.op];
+        sql = `${this.targetSql(c.target, params, true)} ${op} ?`;
+        params.push(c.value);
+      }
+    }
+    return c.negate ? `NOT COALESCE(${sql}, FALSE)` : sql;
+  }
+
+  async getIdempotency(account: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const row = await this.conn.get('SELECT * FROM idempotency_keys WHERE account = ? AND key = ?', [account, key]);
+    return row && toIdempotency(row);
+  }
+}
+
+class SqlTransaction extends SqlReader implements Transaction {
+  async getObjectForUpdate(account: string, id: string): Promise<StoredObject | undefined> {
+    const row = await this.conn.get(
+      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND id = ? ${this.driver.dialect.forUpdate}`,
+      [account, id],
+    );
+    return row && toObject(row);
+  }
+
+  async insertObject(w: ObjectWrite): Promise<StoredObject> {
+    const json = JSON.stringify(w.data);
+    const row = await this.conn.get(
+      'INSERT INTO objects (account, id, type, created, deleted, data) VALUES (?, ?, ?, ?, 0, ?) RETURNING seq',
+      [w.account, w.id, w.type, w.created, json],
+    );
+    const seq = Number(row?.seq);
+    await this.writeFields(w, seq);
+    return { account: w.account, id: w.id, type: w.type, created: w.created, seq, deleted: false, json };
+  }
+
+  async updateObject(w: ObjectWrite): Promise<void> {
+    const row = await this.conn.get('UPDATE objects SET data = ? WHERE account = ? AND id = ? RETURNING seq', [
+      JSON.stringify(w.data),
+      w.account,
+      w.id,
+    ]);
+    if (!row) throw new Error(`updateObject: ${w.id} does not exist`);
+    if (w.fields) {
+      const seq = Number(row.seq);
+      await this.conn.run('DELETE FROM object_fields WHERE seq = ?', [seq]);
+      await this.writeFields(w, seq);
+    }
+  }
+
+  private async writeFields(w: ObjectWrite, seq: number): Promise<void> {
+    for (const [field, value] of Object.entries(w.fields ?? {})) {
+      if (value === null) continue;
+      await this.conn.run(
+        'INSERT INTO object_fields (account, type, field, value, created, seq) VALUES (?, ?, ?, ?, ?, ?)',
+        [w.account, w.type, field, value, w.created, seq],
+      );
+    }
+  }
+
+  async markDeleted(account: string, id: string, tombstone: object): Promise<void> {
+    const row = await this.conn.get(
+      'UPDATE objects SET deleted = 1, data = ? WHERE account = ? AND id = ? RETURNING seq',
+      [JSON.stringify(tombstone), account, id],
+    );
+    if (row) await this.conn.run('DELETE FROM object_fields WHERE seq = ?', [Number(row.seq)]);
+  }
+
+  async saveIdempotency(r: IdempotencyRecord, replaceCreatedBefore: number): Promise<void> {
+    // An expired record for the same key is replaced; a live one means another request won the key.
+    const { changes } = await this.conn.run(
+      `INSERT INTO idempotency_keys (account, key, created, fingerprint, request_id, status, headers, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account, key) DO UPDATE SET created = excluded.created, fingerprint = excluded.fingerprint,
+         request_id = excluded.request_id, status = excluded.status, headers = excluded.headers, body = excluded.body
+       WHERE idempotency_keys.created < ?`,
+      [
+        r.account,
+        r.key,
+        r.created,
+        r.fingerprint,
+        r.requestId,
+        r.status,
+        JSON.stringify(r.headers),
+        r.body,
+        replaceCreatedBefore,
+      ],
+    );
+    if (changes === 0) throw new IdempotencyKeyTaken();
+  }
+}
+
+export class SqlStore extends SqlReader implements Store {
+  constructor(driver: Driver) {
+    super(driver, driver);
+  }
+
+  get kind() {
+    return this.driver.kind;
+  }
+
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.driver.transaction((conn) => fn(new SqlTransaction(conn, this.driver)));
+  }
+
+  async accountForSuffix(suffix: string, now: number): Promise<Account> {
+    const existing = await this.driver.get('SELECT * FROM accounts WHERE key_suffix = ?', [suffix]);
+    if (existing) return toAccount(existing);
+    // Two first requests with a new key may race; the unique suffix makes one insert win.
+    await this.driver.run(
+      `INSERT INTO accounts (id, key_suffix, created, country, default_currency) VALUES (?, ?, ?, 'US', 'usd')
+       ON CONFLICT (key_suffix) DO NOTHING`,
+      [newId('acct', 16), suffix, now],
+    );
+    const row = await this.driver.get('SELECT * FROM accounts WHERE key_suffix = ?', [suffix]);
+    if (!row) throw new Error('account insert vanished');
+    return toAccount(row);
+  }
+
+  async getAccount(id: string): Promise<Account | undefined> {
+    const row = await this.driver.get('SELECT * FROM accounts WHERE id = ?', [id]);
+    return row && toAccount(row);
+  }
+
+  async saveApiKey(r: ApiKeyRecord, now: number): Promise<void> {
+    await this.driver.run('INSERT INTO api_keys (hash, account, kind, created) VALUES (?, ?, ?, ?)', [
+      r.hash,
+      r.account,
+      r.kind,
+      now,
+    ]);
+  }
+
+  async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.driver.get('SELECT * FROM api_keys WHERE hash = ?', [hash]);
+    return row && { hash: row.hash as string, account: row.account as string, kind: row.kind as KeyKind };
+  }
+
+  async deleteIdempotencyBefore(created: number): Promise<number> {
+    return (await this.driver.run('DELETE FROM idempotency_keys WHERE created < ?', [created])).changes;
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}

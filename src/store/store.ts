@@ -1,0 +1,163 @@
+/**
+ * The store interface: everything the platform and the domain services may ask of the database.
+ * Two back ends implement it (SQLite, embedded and default; PostgreSQL, for scale-out) and one
+ * contract suite (test/contract) runs against both.
+ *
+ * Objects are kept as their canonical JSON (the newest API version's shape) plus the columns that
+ * lists, filters and search need. Every table is keyed by account first, so tenant isolation is
+ * structural. Writes happen only inside `transaction`, which commits object rows, idempotency
+ * records (and later event rows) together or not at all.
+ */
+
+export interface StoredObject {
+  account: string;
+  id: string;
+  type: string;
+  created: number;
+  /** Insertion sequence; breaks ties between objects created in the same second. */
+  seq: number;
+  deleted: boolean;
+  /** The object's JSON text, exactly as stored. */
+  json: string;
+}
+
+/** Values of the secondary indexed fields an object type declares (e.g. a customer's `email`). */
+export type IndexedFields = Record<string, string | null>;
+
+export interface ObjectWrite {
+  account: string;
+  id: string;
+  type: string;
+  created: number;
+  data: object;
+  fields?: IndexedFields;
+}
+
+export interface Cursor {
+  created: number;
+  seq: number;
+}
+
+export interface CreatedRange {
+  gt?: number | null;
+  gte?: number | null;
+  lt?: number | null;
+  lte?: number | null;
+}
+
+export interface ListQuery {
+  account: string;
+  type: string;
+  /** Page size; the store fetches one more row to answer `has_more`. */
+  limit: number;
+  /** Objects strictly older than this cursor (`starting_after`). */
+  after?: Cursor;
+  /** Objects strictly newer than this cursor (`ending_before`); results are still newest first. */
+  before?: Cursor;
+  created?: CreatedRange;
+  /** Equality filters on indexed fields. */
+  equals?: Record<string, string>;
+}
+
+export interface Page {
+  rows: StoredObject[];
+  hasMore: boolean;
+}
+
+// ---- search: the platform parses Stripe's query language into this tree; each back end compiles it ----
+
+/** Where a searchable field lives: the `created` column or a path into the JSON. */
+export type SearchTarget = { column: 'created' } | { json: string[]; numeric: boolean };
+
+export type SearchClause =
+  /** Case-insensitive equality; with `phrase`, also the value's words in order within the field's words. */
+  | { op: 'eq'; target: SearchTarget; value: string; phrase: boolean; negate: boolean }
+  | { op: 'contains'; target: SearchTarget; value: string; negate: boolean }
+  | { op: 'null'; target: SearchTarget; negate: boolean }
+  | { op: 'lt' | 'lte' | 'gt' | 'gte' | 'num_eq'; target: SearchTarget; value: number; negate: boolean };
+
+export interface SearchQuery {
+  account: string;
+  type: string;
+  join: 'and' | 'or';
+  clauses: SearchClause[];
+  limit: number;
+  after?: Cursor;
+  withTotalCount: boolean;
+}
+
+export interface SearchPage extends Page {
+  totalCount?: number;
+}
+
+// ---- idempotency ----
+
+export interface IdempotencyRecord {
+  account: string;
+  key: string;
+  created: number;
+  fingerprint: string;
+  requestId: string;
+  status: number;
+  /** Response headers that must be replayed, e.g. `Stripe-Version`. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+// ---- accounts and keys ----
+
+export interface Account {
+  id: string;
+  created: number;
+  country: string;
+  defaultCurrency: string;
+}
+
+export type KeyKind = 'secret' | 'publishable' | 'restricted';
+
+export interface ApiKeyRecord {
+  /** SHA-256 hex of the full key; keys themselves are never stored. */
+  hash: string;
+  account: string;
+  kind: KeyKind;
+}
+
+export interface Reader {
+  getObject(account: string, id: string): Promise<StoredObject | undefined>;
+  listObjects(query: ListQuery): Promise<Page>;
+  searchObjects(query: SearchQuery): Promise<SearchPage>;
+  getIdempotency(account: string, key: string): Promise<IdempotencyRecord | undefined>;
+}
+
+export interface Transaction extends Reader {
+  /** Reads and locks the row until commit (PostgreSQL `FOR UPDATE`; SQLite has one writer anyway). */
+  getObjectForUpdate(account: string, id: string): Promise<StoredObject | undefined>;
+  insertObject(write: ObjectWrite): Promise<StoredObject>;
+  updateObject(write: ObjectWrite): Promise<void>;
+  /** Marks the object deleted: it leaves lists and search, but retrieval still finds it. */
+  markDeleted(account: string, id: string, tombstone: object): Promise<void>;
+  /**
+   * Stores the response for a key, replacing a record older than `replaceCreatedBefore` (expired).
+   * Throws `IdempotencyKeyTaken` if a live record exists: another request stored this key first.
+   */
+  saveIdempotency(record: IdempotencyRecord, replaceCreatedBefore: number): Promise<void>;
+}
+
+export interface Store extends Reader {
+  readonly kind: 'sqlite' | 'postgres';
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** The account for an open-mode key suffix, created on first sight. */
+  accountForSuffix(suffix: string, now: number): Promise<Account>;
+  getAccount(id: string): Promise<Account | undefined>;
+  saveApiKey(record: ApiKeyRecord, now: number): Promise<void>;
+  findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
+  deleteIdempotencyBefore(created: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Raised by `saveIdempotency` when a concurrent request (maybe on another node) stored the key first. */
+export class IdempotencyKeyTaken extends Error {
+  constructor() {
+    super('idempotency key already stored');
+  }
+}
