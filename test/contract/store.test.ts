@@ -133,7 +133,16 @@ describe(`store contract (${process.env.SANDBANK_TEST_DB?.startsWith('postgres')
       store.transaction(async (tx) => {
         await tx.insertObject({ account: a, id: newId('cus'), type: 'customer', created: 1, data: {} });
         await tx.saveIdempotency(
-          { account: a, key: 'k', created: 1, fingerprint: 'f', requestId: 'req_1', status: 200, headers: {}, body: '{}' },
+          {
+            account: a,
+            key: 'k',
+            created: 1,
+            fingerprint: 'f',
+            requestId: 'req_1',
+            status: 200,
+            headers: {},
+            body: '{}',
+          },
           0,
         );
         throw new Error('boom');
@@ -212,7 +221,11 @@ describe(`store contract (${process.env.SANDBANK_TEST_DB?.startsWith('postgres')
     const a = account();
     const made: Record<string, StoredObject> = {};
     before(async () => {
-      made.amy = await insert(a, 100, { email: 'amy@rocketrides.io', name: 'Amy Lee Smith', metadata: { tier: 'gold' } });
+      made.amy = await insert(a, 100, {
+        email: 'amy@rocketrides.io',
+        name: 'Amy Lee Smith',
+        metadata: { tier: 'gold' },
+      });
       made.bob = await insert(a, 200, { email: 'bob@example.com', name: 'Bob', metadata: { tier: 'silver' } });
       made.none = await insert(a, 300, { email: null, name: null, metadata: {} });
     });
@@ -242,7 +255,9 @@ describe(`store contract (${process.env.SANDBANK_TEST_DB?.startsWith('postgres')
       assert.deepEqual(ids(gold.rows), [made.amy?.id]);
       const nulls = await search([{ op: 'null', target: email, negate: false }]);
       assert.deepEqual(ids(nulls.rows), [made.none?.id]);
-      const notAmy = await search([{ op: 'eq', target: email, value: 'amy@rocketrides.io', phrase: true, negate: true }]);
+      const notAmy = await search([
+        { op: 'eq', target: email, value: 'amy@rocketrides.io', phrase: true, negate: true },
+      ]);
       assert.deepEqual(ids(notAmy.rows), [made.none?.id, made.bob?.id], 'negation includes nulls');
       const recent = await search([{ op: 'gte', target: { column: 'created' }, value: 200, negate: false }]);
       assert.deepEqual(ids(recent.rows), [made.none?.id, made.bob?.id]);

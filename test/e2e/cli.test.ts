@@ -1,0 +1,156 @@
+/**
+ * The `sandbank` command as a user runs it: a separate process, port 0, data that survives a restart,
+ * graceful shutdown that finishes in-flight requests, and strict-key mode with `keys create`.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type Stripe from 'stripe';
+import { newSecretKey, sdk } from '../support/server.js';
+
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const exec = promisify(execFile);
+
+let dir: string;
+let db: string;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sandbank-cli-'));
+  const configured = process.env.SANDBANK_TEST_DB ?? 'sqlite';
+  db = configured.startsWith('postgres') ? configured : join(dir, 'nested', 'cli.db');
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Running {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+}
+
+async function serve(...extra: string[]): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--db', db, ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+    if (m) return { child, port: Number(m[1]), output: () => out };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not start:\n${out}`);
+}
+
+async function stop(r: Running): Promise<number | null> {
+  const exited = once(r.child, 'exit');
+  r.child.kill('SIGTERM');
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
+describe('sandbank serve', () => {
+  it('prints its URL and a key pair, answers /healthz without a key, and keeps data across restarts', async () => {
+    const key = newSecretKey();
+    const first = await serve();
+    assert.match(first.output(), /sk_test_\w+ \/ pk_test_\w+/);
+    const health = await fetch(`http://127.0.0.1:${first.port}/healthz`);
+    assert.equal(health.status, 200);
+    const created = await sdk(first.port, key).customers.create({ email: 'persist@example.com' });
+    assert.equal(await stop(first), 0);
+
+    const second = await serve();
+    try {
+      const again = (await sdk(second.port, key).customers.retrieve(created.id)) as Stripe.Customer;
+      assert.equal(again.email, 'persist@example.com');
+    } finally {
+      assert.equal(await stop(second), 0);
+    }
+  });
+
+  it('finishes an in-flight request after SIGTERM, then exits cleanly', async () => {
+    const running = await serve();
+    const body = 'email=drain%40example.com';
+    const socket = connect(running.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let response = '';
+    socket.on('data', (d: Buffer) => {
+      response += d.toString();
+    });
+    // Headers and half the body now; the rest after the server has been told to stop.
+    socket.write(
+      `POST /v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${newSecretKey()}\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n` +
+        body.slice(0, 5),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const exited = once(running.child, 'exit');
+    running.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(running.child.exitCode, null, 'the server waits for the in-flight request');
+    socket.write(body.slice(5));
+    await once(socket, 'end');
+    assert.match(response, /^HTTP\/1\.1 200/);
+    assert.match(response, /"email": "drain@example.com"/);
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0);
+  });
+
+  it('in strict mode accepts only keys made by `sandbank keys create`', async () => {
+    const { stdout } = await exec(process.execPath, ['--import', 'tsx', MAIN, 'keys', 'create', '--db', db]);
+    const secret = /secret key:\s+(sk_test_\w+)/.exec(stdout)?.[1] as string;
+    const publishable = /publishable key:\s+(pk_test_\w+)/.exec(stdout)?.[1] as string;
+    assert.ok(secret && publishable, stdout);
+    assert.equal(secret.slice(8), publishable.slice(8), 'the pair shares its account suffix');
+
+    const running = await serve('--strict-keys');
+    try {
+      const customer = await sdk(running.port, secret).customers.create({ name: 'Strict' });
+      assert.match(customer.id, /^cus_/);
+      const stranger = newSecretKey();
+      await assert.rejects(sdk(running.port, stranger).customers.list(), (err: Stripe.errors.StripeError) => {
+        assert.equal(err.type, 'StripeAuthenticationError');
+        assert.equal(err.statusCode, 401);
+        assert.equal(
+          err.message,
+          `Invalid API Key provided: ${stranger.slice(0, 8)}${'*'.repeat(20)}${stranger.slice(-4)}`,
+        );
+        return true;
+      });
+      await assert.rejects(
+        sdk(running.port, publishable).customers.retrieve(customer.id),
+        (err: Stripe.errors.StripeError) => {
+          assert.equal(err.code, 'secret_key_required');
+          return true;
+        },
+      );
+    } finally {
+      assert.equal(await stop(running), 0);
+    }
+  });
+
+  it('rejects unknown commands with usage and exit code 2', async () => {
+    await assert.rejects(
+      exec(process.execPath, ['--import', 'tsx', MAIN, 'frobnicate']),
+      (err: { code?: number; stderr?: string }) => {
+        assert.equal(err.code, 2);
+        assert.match(err.stderr ?? '', /Usage:/);
+        return true;
+      },
+    );
+  });
+});
