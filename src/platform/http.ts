@@ -20,7 +20,7 @@ import {
 } from './errors.js';
 import { type ExpandSource, expand } from './expand.js';
 import { FORM_LIMITS, type ParamHash, parseForm } from './form.js';
-import { checkKey, fingerprint, IDEMPOTENCY_WINDOW_SECONDS, InFlight, isLive } from './idempotency.js';
+import { checkKey, fingerprint, IDEMPOTENCY_WINDOW_SECONDS, InFlight, isLive, mismatchError } from './idempotency.js';
 import { newRequestId } from './ids.js';
 import type { Json, Operation, PathParams, ReadContext, Router } from './operation.js';
 import { validate } from './params.js';
@@ -187,7 +187,7 @@ export function createHttpHandler(deps: HttpDeps) {
         const print = fingerprint(method, path, params);
         const stored = await deps.store.getIdempotency(account, idempotencyKey);
         if (stored && isLive(stored, deps.clock.now())) {
-          if (stored.fingerprint !== print) throw idempotencyMismatch(idempotencyKey);
+          if (stored.fingerprint !== print) throw mismatchError(stored.fingerprint, print, idempotencyKey);
           return send(
             res,
             requestId,

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IdempotencyRecord } from '../store/store.js';
-import { invalidRequest } from './errors.js';
+import { idempotencyMismatch, invalidRequest, StripeError } from './errors.js';
 import type { ParamHash, ParamValue } from './form.js';
 
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
@@ -31,10 +31,21 @@ function canonical(value: ParamValue): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k] as ParamValue)}`).join(',')}}`;
 }
 
+/** `POST /v1/customers <hash of the parameters>`: the endpoint stays readable for the mismatch message. */
 export function fingerprint(method: string, path: string, params: ParamHash): string {
-  return createHash('sha256')
-    .update(`${method} ${path}\n${canonical(params)}`)
-    .digest('base64url');
+  return `${method} ${path} ${createHash('sha256').update(canonical(params)).digest('base64url')}`;
+}
+
+/** Stripe tells a key reused on another endpoint apart from one reused with other parameters. */
+export function mismatchError(stored: string, current: string, key: string): StripeError {
+  const endpoint = (print: string) => print.slice(print.indexOf(' ') + 1, print.lastIndexOf(' '));
+  const [was, now] = [endpoint(stored), endpoint(current)];
+  if (was === now) return idempotencyMismatch(key);
+  return new StripeError({
+    kind: 'bad_request',
+    type: 'idempotency_error',
+    message: `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${was}' vs '${now}'). Try using a key other than '${key}' if you meant to execute a different request.`,
+  });
 }
 
 export function isLive(record: IdempotencyRecord, now: number): boolean {

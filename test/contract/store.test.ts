@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { newId, randomBase62 } from '../../src/platform/ids.js';
 import { openStore } from '../../src/store/index.js';
-import { IdempotencyKeyTaken, type SearchClause, type Store, type StoredObject } from '../../src/store/store.js';
+import { IdempotencyKeyTaken, type SearchClause, type SearchTarget, type Store, type StoredObject } from '../../src/store/store.js';
 
 let store: Store;
 let dir: string | undefined;
@@ -196,24 +196,29 @@ describe(`store contract (${process.env.SANDBANK_TEST_DB?.startsWith('postgres')
   it('reads outside a transaction never see its uncommitted writes', async () => {
     const a = account();
     const id = newId('cus');
-    let seenDuring: StoredObject | undefined | 'unset' = 'unset';
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let inserted!: () => void;
+    const insertedSignal = new Promise<void>((r) => {
+      inserted = r;
+    });
     const tx = store.transaction(async (t) => {
       await t.insertObject({ account: a, id, type: 'customer', created: 1, data: { id } });
-      await gate;
+      inserted();
+      await gate; // the transaction stays open, its insert uncommitted
     });
-    const reader = (async () => {
-      await new Promise((r) => setTimeout(r, 5));
-      const read = store.getObject(a, id);
-      release();
-      seenDuring = await read;
-    })();
-    await Promise.all([tx, reader]);
-    // The read either waited for the commit (SQLite) or saw the committed-before state (PostgreSQL).
-    if (seenDuring !== undefined) assert.equal((seenDuring as StoredObject).id, id);
+    await insertedSignal;
+    let during: { value: StoredObject | undefined } | undefined;
+    const read = store.getObject(a, id).then((value) => {
+      during = { value };
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    // Either the read is still waiting for the transaction (SQLite) or it saw the state before it (PostgreSQL).
+    if (during) assert.equal(during.value, undefined, 'dirty read');
+    release();
+    await Promise.all([tx, read]);
     assert.equal((await store.getObject(a, id))?.id, id);
   });
 
@@ -229,9 +234,9 @@ describe(`store contract (${process.env.SANDBANK_TEST_DB?.startsWith('postgres')
       made.bob = await insert(a, 200, { email: 'bob@example.com', name: 'Bob', metadata: { tier: 'silver' } });
       made.none = await insert(a, 300, { email: null, name: null, metadata: {} });
     });
-    const email = { json: ['email'], numeric: false } as const;
-    const name = { json: ['name'], numeric: false } as const;
-    const tier = { json: ['metadata', 'tier'], numeric: false } as const;
+    const email: SearchTarget = { json: ['email'], numeric: false };
+    const name: SearchTarget = { json: ['name'], numeric: false };
+    const tier: SearchTarget = { json: ['metadata', 'tier'], numeric: false };
     const search = (clauses: SearchClause[], join: 'and' | 'or' = 'and', limit = 10) =>
       store.searchObjects({ account: a, type: 'customer', join, clauses, limit, withTotalCount: true });
 
