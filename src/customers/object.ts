@@ -79,8 +79,9 @@ export const customerSearch: SearchableResource = {
   },
 };
 
+/** No `total_count`: the pinned SDK's ApiList declares none (2025-03-31.basil stopped offering it on lists). */
 function emptyList(url: string) {
-  return { object: 'list', data: [], has_more: false, total_count: 0, url };
+  return { object: 'list', data: [], has_more: false, url };
 }
 
 // References to objects other resources own; they resolve once those resources store objects.
@@ -107,6 +108,7 @@ registerExpandable(CUSTOMER, 'cash_balance', {
     object: 'cash_balance',
     available: null,
     customer: c.id,
+    customer_account: null,
     livemode: false,
     settings: { reconciliation_mode: 'automatic', using_merchant_default: true },
   }),

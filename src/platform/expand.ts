@@ -50,10 +50,11 @@ export async function expand(root: Json, paths: readonly string[], source: Expan
 
 async function expandAt(node: Json, segments: string[], fullPath: string, source: ExpandSource, atRoot: boolean) {
   if (segments.length === 0) return;
-  // A list (or search result): `data.x` applies `x` to every element.
+  // A list (or search result): `data.x` applies `x` to every element; `data` alone names no expandable field.
   if (
     (node.object === 'list' || node.object === 'search_result') &&
     segments[0] === 'data' &&
+    segments.length > 1 &&
     Array.isArray(node.data)
   ) {
     for (const item of node.data) if (isObject(item)) await expandAt(item, segments.slice(1), fullPath, source, false);
@@ -65,6 +66,8 @@ async function expandAt(node: Json, segments: string[], fullPath: string, source
     const fieldPath = segments.slice(0, take).join('.');
     const spec = fields?.get(fieldPath);
     if (!spec) continue;
+    // A deleted object answers as its `{id, object, deleted}` stub: the path is valid, but nothing is added.
+    if (node.deleted === true) return;
     const parentPath = segments.slice(0, take - 1);
     const last = segments[take - 1] as string;
     const parent = walk(node, parentPath);

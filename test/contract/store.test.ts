@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { newId, randomBase62 } from '../../src/platform/ids.js';
 import { openStore } from '../../src/store/index.js';
-import { IdempotencyKeyTaken, type SearchClause, type SearchTarget, type Store, type StoredObject } from '../../src/store/store.js';
+import {
+  IdempotencyKeyTaken,
+  type SearchClause,
+  type SearchTarget,
+  type Store,
+  type StoredObject,
+} from '../../src/store/store.js';
 
 let store: Store;
 let dir: string | undefined;
