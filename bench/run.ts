@@ -1,0 +1,400 @@
+/**
+ * `npm run bench`: Sandbank against a bare `node:http` server, both in their own child processes,
+ * loaded over loopback by autocannon running here. Four scenarios, each after a short warmup:
+ *
+ *   bare GET       GET /v1/customers/:id on the bare server (a fixed customer)
+ *   sandbank GET   GET /v1/customers/:id (a customer created through the API first)
+ *   bare POST      POST /v1/customers with a form body on the bare server
+ *   sandbank POST  POST /v1/customers, form body + a unique Idempotency-Key each: a durable write
+ *
+ * Prints a table and Sandbank/bare ratios against the targets (GET ≥ 0.5×, POST ≥ 0.35×). It is a
+ * measurement: it exits 0 whatever the numbers, but shouts about errors and non-2xx responses.
+ *
+ * Environment:
+ *   BENCH_SECONDS      measured seconds per scenario (default 8)
+ *   BENCH_WARMUP       warmup seconds per scenario (default 1.5)
+ *   BENCH_CONNECTIONS  concurrent connections (default 10)
+ *   BENCH_DB           Sandbank's --db (default: a fresh SQLite file under the OS temp dir);
+ *                      e.g. postgres://sandbank:sandbank@127.0.0.1:5432/sandbank_test
+ *   BENCH_JSON         also write the results as JSON to this path
+ *   BENCH_PROFILE      a directory: run Sandbank with `--cpu-prof` and write its profile there
+ *   BENCH_ONLY         comma-separated scenarios to run, e.g. `sandbank GET` (for profiling one path)
+ *   BENCH_PIN=1        Linux with `taskset`: pin the load generator (this process) to CPU 0 and the
+ *                      servers to the other CPUs, so they stop competing for cores on small machines
+ *
+ * On Linux it also reports each server's CPU time per request (user + system, from /proc): on a
+ * small or busy machine, where the load generator competes with the servers for cores, that is
+ * steadier than requests/s, and bare/Sandbank CPU per request is the ratio a dedicated core would see.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const KEY = 'sk_test_bench';
+const TARGETS = { GET: 0.5, POST: 0.35 } as const;
+type Method = keyof typeof TARGETS;
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return n;
+}
+
+const SECONDS = envNumber('BENCH_SECONDS', 8);
+const WARMUP = envNumber('BENCH_WARMUP', 1.5);
+const CONNECTIONS = Math.round(envNumber('BENCH_CONNECTIONS', 10));
+
+/** With BENCH_PIN=1: the CPU list the servers run on (the load generator keeps CPU 0). */
+function serverCpus(): string | undefined {
+  if (process.env.BENCH_PIN !== '1') return undefined;
+  const n = cpus().length;
+  if (n < 2) throw new Error('BENCH_PIN=1 needs at least 2 CPUs');
+  const self = spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  if (self.error || self.status !== 0) throw new Error('BENCH_PIN=1 needs `taskset` (util-linux)');
+  return n === 2 ? '1' : `1-${n - 1}`;
+}
+const PIN_SERVERS = serverCpus();
+
+// ---- child processes ----
+
+const children = new Set<ChildProcess>();
+
+/** Starts `node --import tsx <args>` and resolves with the URL it prints once listening. */
+function startChild(name: string, args: string[]): Promise<{ proc: ChildProcess; url: string }> {
+  const argv = [process.execPath, '--import', 'tsx', ...args];
+  // taskset execs the command, so the pid stays the server's own.
+  if (PIN_SERVERS) argv.unshift('taskset', '-c', PIN_SERVERS);
+  const proc = spawn(argv[0] as string, argv.slice(1), {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line) process.stderr.write(`[${name}] ${line}\n`);
+  });
+  return new Promise((resolvePromise, reject) => {
+    let buffered = '';
+    let ready = false;
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s`)), 30_000);
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      if (ready) return; // keep draining the pipe; nothing more to parse
+      buffered += chunk.toString('utf8');
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(buffered);
+      if (!m) return;
+      ready = true;
+      clearTimeout(timer);
+      console.log(`${name}: ${buffered.split('\n')[0]}`);
+      resolvePromise({ proc, url: m[1] as string });
+    });
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!ready) reject(new Error(`${name} exited before listening (code ${code}, signal ${signal})\n${buffered}`));
+    });
+  });
+}
+
+/** SIGTERM by pid, then SIGKILL if it has not exited after `graceMs`. */
+async function stopChild(proc: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  try {
+    process.kill(proc.pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(true), graceMs);
+  });
+  if (await Promise.race([exited.then(() => false), timedOut])) {
+    try {
+      process.kill(proc.pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+    await exited;
+  }
+  clearTimeout(timer);
+}
+
+/** The temporary directory of the default SQLite database, removed at the end. */
+let tmp: string | undefined;
+
+async function stopAll(): Promise<void> {
+  await Promise.all([...children].map((c) => stopChild(c)));
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
+}
+
+// Last resort if we die some other way: never leave servers behind.
+process.on('exit', () => {
+  for (const c of children) if (c.pid !== undefined && c.exitCode === null) c.kill('SIGKILL');
+});
+
+let current: autocannon.Instance | undefined;
+let interrupted = false;
+// `on`, not `once`: a second SIGINT (e.g. relayed by the tsx wrapper) must not kill us mid-cleanup.
+process.on('SIGINT', () => {
+  if (interrupted) return;
+  console.error('\nSIGINT: stopping the load and the servers…');
+  interrupted = true;
+  current?.stop();
+  void stopAll().finally(() => process.exit(130));
+});
+
+// ---- load ----
+
+interface ScenarioResult {
+  name: string;
+  server: 'bare' | 'sandbank';
+  method: Method;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  averageMs: number;
+  completed: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  /** The server's CPU time (user + system, all threads) per completed request; null off Linux. */
+  serverCpuUsPerRequest: number | null;
+}
+
+/** CPU seconds a process has used so far (Linux /proc; USER_HZ is 100 on every mainstream Linux). */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function load(options: autocannon.Options): Promise<autocannon.Result> {
+  if (interrupted) throw new Error('interrupted');
+  current = autocannon(options);
+  try {
+    return await current;
+  } finally {
+    current = undefined;
+  }
+}
+
+async function scenario(
+  name: string,
+  server: 'bare' | 'sandbank',
+  method: Method,
+  target: { url: string; proc: ChildProcess },
+  request: autocannon.Request,
+): Promise<ScenarioResult> {
+  const { url } = target;
+  const base = { url, connections: CONNECTIONS, timeout: 10, requests: [request] };
+  const warm = await load({ ...base, duration: WARMUP, title: `${name} (warmup)` });
+  if (warm.non2xx > 0 || warm.errors > 0) {
+    console.error(`!!! ${name} warmup: ${warm.errors} errors, ${warm.non2xx} non-2xx ${statuses(warm)}`);
+  }
+  const cpuBefore = cpuSeconds(target.proc.pid);
+  const r = await load({ ...base, duration: SECONDS, title: name });
+  const cpuAfter = cpuSeconds(target.proc.pid);
+  const cpu = cpuBefore !== null && cpuAfter !== null && r.requests.total > 0 ? cpuAfter - cpuBefore : null;
+  const result: ScenarioResult = {
+    name,
+    server,
+    method,
+    requestsPerSecond: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    averageMs: r.latency.average,
+    completed: r.requests.total,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+    statusCodes: Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count])),
+    serverCpuUsPerRequest: cpu === null ? null : (cpu * 1e6) / r.requests.total,
+  };
+  console.log(
+    `  ${name.padEnd(14)} ${fmt(result.requestsPerSecond, 0).padStart(8)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms`,
+  );
+  return result;
+}
+
+function statuses(r: autocannon.Result): string {
+  return Object.entries(r.statusCodeStats)
+    .map(([code, s]) => `${code}×${s.count}`)
+    .join(' ');
+}
+
+function fmt(n: number, digits = 2): string {
+  return n.toFixed(digits);
+}
+
+// ---- main ----
+
+async function main(): Promise<number> {
+  let db = process.env.BENCH_DB;
+  if (!db) {
+    tmp = mkdtempSync(join(tmpdir(), 'sandbank-bench-'));
+    db = join(tmp, 'bench.db');
+  }
+  const sandbankArgs = ['src/cli/main.ts', 'serve', '--host', '127.0.0.1', '--port', '0', '--db', db];
+  const profileDir = process.env.BENCH_PROFILE;
+  if (profileDir) {
+    mkdirSync(resolve(profileDir), { recursive: true });
+    sandbankArgs.unshift('--cpu-prof', '--cpu-prof-dir', resolve(profileDir));
+  }
+
+  try {
+    const [sandbank, bare] = await Promise.all([
+      startChild('sandbank', sandbankArgs),
+      startChild('bare', ['bench/bare-server.ts']),
+    ]);
+    const store = db.startsWith('postgres') ? 'postgres' : 'sqlite';
+    console.log(
+      `store=${store} connections=${CONNECTIONS} seconds=${SECONDS} warmup=${WARMUP} cpus=${cpus().length} node=${process.version}` +
+        (PIN_SERVERS ? ` pinned: load on CPU 0, servers on CPU ${PIN_SERVERS}` : ''),
+    );
+
+    const auth = { Authorization: `Bearer ${KEY}` };
+    const form = { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' };
+    const body = new URLSearchParams({ email: 'bench@example.com', name: 'Bench User', 'metadata[k]': 'v' }).toString();
+
+    const created = await fetch(`${sandbank.url}/v1/customers`, { method: 'POST', headers: form, body });
+    const customer = (await created.json()) as { id?: string };
+    if (created.status !== 200 || !customer.id) throw new Error(`creating the bench customer: ${created.status}`);
+    const getPath = `/v1/customers/${customer.id}`;
+
+    const run = randomUUID().slice(0, 8);
+    let seq = 0;
+    const withIdempotencyKey: autocannon.Request['setupRequest'] = (req) => ({
+      ...req,
+      headers: { ...req.headers, 'Idempotency-Key': `bench-${run}-${++seq}` },
+    });
+    const get: autocannon.Request = { method: 'GET', path: getPath, headers: auth };
+    const post: autocannon.Request = {
+      method: 'POST',
+      path: '/v1/customers',
+      headers: form,
+      body,
+      setupRequest: withIdempotencyKey,
+    };
+
+    const plan = [
+      { name: 'bare GET', server: 'bare', method: 'GET', target: bare, request: get },
+      { name: 'sandbank GET', server: 'sandbank', method: 'GET', target: sandbank, request: get },
+      { name: 'bare POST', server: 'bare', method: 'POST', target: bare, request: post },
+      { name: 'sandbank POST', server: 'sandbank', method: 'POST', target: sandbank, request: post },
+    ] as const;
+    const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim().toLowerCase());
+    const results: ScenarioResult[] = [];
+    for (const p of plan) {
+      if (only && !only.includes(p.name.toLowerCase())) continue;
+      results.push(await scenario(p.name, p.server, p.method, p.target, { ...p.request }));
+    }
+
+    const ratios = (['GET', 'POST'] as const).map((method) => {
+      const of = (server: string) => results.find((r) => r.method === method && r.server === server);
+      const sb = of('sandbank');
+      const b = of('bare');
+      const ratio = sb && b ? sb.requestsPerSecond / b.requestsPerSecond : Number.NaN;
+      const cpuRatio =
+        sb?.serverCpuUsPerRequest && b?.serverCpuUsPerRequest
+          ? b.serverCpuUsPerRequest / sb.serverCpuUsPerRequest
+          : Number.NaN;
+      return { method, ratio, cpuRatio, target: TARGETS[method], pass: ratio >= TARGETS[method] };
+    });
+
+    printTable(results, ratios, store);
+
+    const bad = results.filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
+    for (const r of bad) {
+      const codes = Object.entries(r.statusCodes)
+        .map(([c, n]) => `${c}×${n}`)
+        .join(' ');
+      console.error(
+        `\n!!!!!! ${r.name}: ${r.non2xx} NON-2XX RESPONSES, ${r.errors} errors, ${r.timeouts} timeouts (status codes: ${codes}) !!!!!!`,
+      );
+    }
+
+    if (process.env.BENCH_JSON) {
+      const out = {
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: cpus().length,
+        store,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        warmupSeconds: WARMUP,
+        pinnedServerCpus: PIN_SERVERS ?? null,
+        scenarios: results,
+        ratios,
+      };
+      writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(out, null, 2)}\n`);
+      console.log(`\nresults written to ${process.env.BENCH_JSON}`);
+    }
+  } finally {
+    await stopAll();
+    if (profileDir) console.log(`CPU profile of Sandbank written under ${resolve(profileDir)}`);
+  }
+  return 0;
+}
+
+function printTable(
+  results: ScenarioResult[],
+  ratios: { method: Method; ratio: number; cpuRatio: number; target: number; pass: boolean }[],
+  store: string,
+) {
+  const rows = [
+    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'errors', 'non-2xx', 'server CPU µs/req'],
+    ...results.map((r) => [
+      r.name,
+      fmt(r.requestsPerSecond, 0),
+      String(r.p50Ms),
+      String(r.p99Ms),
+      fmt(r.averageMs),
+      String(r.errors + r.timeouts),
+      String(r.non2xx),
+      r.serverCpuUsPerRequest === null ? 'n/a' : fmt(r.serverCpuUsPerRequest, 0),
+    ]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
+  const line = (row: string[]) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  const pinned = PIN_SERVERS ? ', pinned' : '';
+  console.log(`\nSandbank vs bare node:http (${store}, ${CONNECTIONS} connections, ${SECONDS} s each${pinned})\n`);
+  console.log(line(rows[0] ?? []));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows.slice(1)) console.log(line(row));
+  console.log('');
+  for (const r of ratios) {
+    if (Number.isNaN(r.ratio)) continue;
+    const cpu = Number.isNaN(r.cpuRatio) ? '' : `   [per CPU µs: ${fmt(r.cpuRatio)}×]`;
+    console.log(
+      `${r.method.padEnd(4)} sandbank/bare = ${fmt(r.ratio)}×  (target ≥ ${fmt(r.target)}×)  ${r.pass ? 'PASS' : 'BELOW'}${cpu}`,
+    );
+  }
+}
+
+main().then(
+  (code) => {
+    if (!interrupted) process.exit(code);
+  },
+  async (err: unknown) => {
+    if (interrupted) return; // the SIGINT handler stops everything and exits
+    console.error('bench failed:', err instanceof Error ? err.message : err);
+    await stopAll();
+    process.exit(1);
+  },
+);
