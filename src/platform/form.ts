@@ -53,12 +53,21 @@ export function parseForm(input: string): ParamHash {
 
 function decodeComponent(s: string): string {
   const spaced = s.includes('+') ? s.replaceAll('+', ' ') : s;
-  if (!spaced.includes('%')) return spaced;
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    throw invalidRequest(`Invalid URL encoding in request parameters near '${s.slice(0, 40)}'.`);
+  let decoded = spaced;
+  if (spaced.includes('%')) {
+    try {
+      decoded = decodeURIComponent(spaced);
+    } catch {
+      throw invalidRequest(`Invalid URL encoding in request parameters near '${s.slice(0, 40)}'.`);
+    }
   }
+  // Stripe refuses NUL characters with a 400; stored, one would break PostgreSQL's jsonb for the whole account.
+  if (decoded.includes('\u0000')) {
+    throw invalidRequest(
+      `Invalid request parameters near '${s.slice(0, 40)}': null characters (%00) are not accepted.`,
+    );
+  }
+  return decoded;
 }
 
 /** `a[b][]` → `['a', 'b', '']`. A key whose brackets do not pair up is taken literally. */

@@ -27,7 +27,8 @@ export function applyMetadata(current: Metadata, update: Record<string, string> 
       );
     }
     if (value === '') delete next[key];
-    else next[key] = value;
+    // Defined, not assigned: assigning `__proto__` would hit the prototype setter and drop the key.
+    else Object.defineProperty(next, key, { value, enumerable: true, writable: true, configurable: true });
   }
   const count = Object.keys(next).length;
   if (count > METADATA_LIMITS.maxKeys) {

@@ -108,11 +108,15 @@ function matchSegments(pattern: string[], actual: string[]): PathParams | undefi
     const got = actual[i] as string;
     if (want.startsWith(':')) {
       if (got === '') return undefined;
+      let value: string;
       try {
-        params[want.slice(1)] = decodeURIComponent(got);
+        value = decodeURIComponent(got);
       } catch {
         return undefined;
       }
+      // No id contains NUL, and PostgreSQL rejects it in a query parameter (a 500 instead of a 404).
+      if (value.includes('\u0000')) return undefined;
+      params[want.slice(1)] = value;
     } else if (want !== got) return undefined;
   }
   return params;

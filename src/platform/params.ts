@@ -245,7 +245,8 @@ function collectUnknown(f: Field<unknown>, value: ParamValue | undefined, path: 
   if (value === undefined || typeof value === 'string') return;
   if (f.shape && isHash(value)) {
     for (const key of Object.keys(value)) {
-      const sub = f.shape[key];
+      // Own keys only: `toString` or `__proto__` would otherwise resolve through the shape's prototype.
+      const sub = Object.hasOwn(f.shape, key) ? f.shape[key] : undefined;
       if (sub === undefined) out.push(child(path, key));
       else collectUnknown(sub, value[key], child(path, key), out);
     }

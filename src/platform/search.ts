@@ -138,6 +138,10 @@ export function parseSearchQuery(query: string, resource: SearchableResource): P
       field = { kind: 'token', target: { json: ['metadata', key.v], numeric: false } };
       fieldName = `metadata["${key.v}"]`;
     } else {
+      // Structure before names: Stripe calls `asdf` unparseable and only `foo:"bar"` an unsupported field.
+      const next = peek();
+      if (!next) throw end();
+      if (next.t !== 'op') throw syntaxError(query, next.at, `expected an operator after ${fieldToken.v}`);
       const known = resource.fields[fieldToken.v];
       if (!known) {
         throw invalidRequest(
@@ -178,7 +182,9 @@ function buildClause(
   }
   if (field.kind === 'numeric') {
     const n = Number(value.v);
-    if (value.v === '' || !Number.isFinite(n)) throw syntaxError(query, value.at, `${fieldName} takes a number`);
+    // Stripe's numeric search fields (timestamps, amounts) are integers; a fraction or an out-of-range
+    // value would otherwise reach the database (PostgreSQL rejects it for a BIGINT column: a 500).
+    if (value.v === '' || !Number.isSafeInteger(n)) throw syntaxError(query, value.at, `${fieldName} takes an integer`);
     const ops = { ':': 'num_eq', '=': 'num_eq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' } as const;
     const numericOp = ops[op.v as keyof typeof ops];
     if (!numericOp) throw syntaxError(query, op.at, `operator '${op.v}' cannot be used with ${fieldName}`);
