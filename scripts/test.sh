@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PG_URL="${SANDBANK_TEST_PG_URL:-postgres://sandbank:sandbank@127.0.0.1:5432/sandbank_test}"
-run() { node --import tsx --test --test-concurrency=2 --test-reporter=spec "$@"; }
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+run() { node --import tsx --test --test-concurrency=2 --test-reporter=spec "$@" | tee -a "$LOG"; }
 
 unit=$(find test/unit -name '*.test.ts' | sort)
 stateful=$(find test/contract test/e2e -name '*.test.ts' | sort)
@@ -26,3 +28,8 @@ elif [ "${CI:-}" = "true" ]; then
 else
   echo "WARNING: PostgreSQL at $PG_URL is not reachable; skipped the PostgreSQL run (see README)." >&2
 fi
+
+# One closing line over every pass above.
+passed=$(grep -E '^ℹ pass [0-9]+' "$LOG" | awk '{s += $3} END {print s + 0}')
+failed=$(grep -E '^ℹ fail [0-9]+' "$LOG" | awk '{s += $3} END {print s + 0}')
+echo "${passed} passed, ${failed} failed"

@@ -12,7 +12,6 @@ import type { Clock } from './clock.js';
 import {
   errorBody,
   idempotencyKeyInUse,
-  idempotencyMismatch,
   internalError,
   invalidRequest,
   StripeError,
@@ -165,10 +164,12 @@ export function createHttpHandler(deps: HttpDeps) {
   ) {
     let idempotencyKey: string | undefined;
     let claimed: { account: string; key: string } | undefined;
+    // Once known, errors carry the version like successes do (the SDK reads it from every response).
+    let version: string | undefined;
     try {
       const bodyText = method === 'POST' ? await readBody(req) : '';
       const principal: Principal = await deps.auth.authenticate(header(req, 'authorization'));
-      const version = resolveVersion(header(req, 'stripe-version'));
+      version = resolveVersion(header(req, 'stripe-version'));
       const match = deps.router.match(method, path);
       if (!match) throw unrecognizedUrl(method, path);
       const { op, params: pathParams } = match;
@@ -213,15 +214,16 @@ export function createHttpHandler(deps: HttpDeps) {
       return send(res, requestId, response, extra);
     } catch (err) {
       if (err instanceof IdempotencyKeyTaken && idempotencyKey)
-        return sendError(res, requestId, idempotencyKeyInUse(idempotencyKey));
+        return sendError(res, requestId, idempotencyKeyInUse(idempotencyKey), version);
       if (err instanceof BodyTooLarge) {
         return sendError(
           res,
           requestId,
           invalidRequest(`Request body too large: at most ${FORM_LIMITS.maxBodyBytes} bytes are accepted.`),
+          version,
         );
       }
-      return sendError(res, requestId, err);
+      return sendError(res, requestId, err, version);
     } finally {
       if (claimed) inFlight.release(claimed.account, claimed.key);
     }
@@ -240,12 +242,19 @@ export function createHttpHandler(deps: HttpDeps) {
   }
 
   function send(res: ServerResponse, requestId: string, r: Response, extra: Record<string, string> = {}) {
-    res.writeHead(r.status, { ...BASE_HEADERS, ...r.headers, ...extra, 'Request-Id': requestId });
+    // Content-Length, as Stripe sends it (and a single write instead of chunked framing).
+    res.writeHead(r.status, {
+      ...BASE_HEADERS,
+      ...r.headers,
+      ...extra,
+      'Content-Length': String(Buffer.byteLength(r.body)),
+      'Request-Id': requestId,
+    });
     res.end(r.body);
     return r.status;
   }
 
-  function sendError(res: ServerResponse, requestId: string, err: unknown): number {
+  function sendError(res: ServerResponse, requestId: string, err: unknown, version?: string): number {
     let error: StripeError;
     if (err instanceof StripeError) error = err;
     else {
@@ -255,6 +264,7 @@ export function createHttpHandler(deps: HttpDeps) {
     const headers: Record<string, string> = {};
     if (error.kind === 'unauthenticated') headers['WWW-Authenticate'] = 'Basic realm="Stripe"';
     if (error.kind === 'conflict') headers['Stripe-Should-Retry'] = 'true';
+    if (version !== undefined) headers['Stripe-Version'] = version;
     return send(res, requestId, { status: error.status, body: serialize(errorBody(error, requestId)), headers });
   }
 

@@ -2,18 +2,29 @@
  * Identifiers: Stripe's prefixes followed by random base62. IDs are opaque to the SDKs, but keeping
  * Stripe's prefixes and lengths makes logs and fixtures read like Stripe's.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+// One crypto call per 4 KiB of randomness instead of one per id: a call costs microseconds, and every
+// request makes at least one id (its Request-Id).
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+function randomByte(): number {
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++] as number;
+}
 
 /** `length` random base62 characters (rejection sampling, so every character is equally likely). */
 export function randomBase62(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248) out += BASE62[byte % 62];
-      if (out.length === length) break;
-    }
+    const byte = randomByte();
+    if (byte < 248) out += BASE62[byte % 62];
   }
   return out;
 }

@@ -11,7 +11,9 @@ export interface Migration {
   postgres: string;
 }
 
-const objectsCommon = (seq: string) => `
+// `tableOptions` is SQLite's WITHOUT ROWID for tables with a natural primary key: one b-tree instead of
+// a table plus an index, so each insert writes fewer pages.
+const objectsCommon = (seq: string, tableOptions: string) => `
 CREATE TABLE objects (
   seq ${seq},
   account TEXT NOT NULL,
@@ -34,7 +36,7 @@ CREATE TABLE object_fields (
   created BIGINT NOT NULL,
   seq BIGINT NOT NULL,
   PRIMARY KEY (account, type, field, value, created, seq)
-);
+)${tableOptions};
 CREATE INDEX object_fields_by_seq ON object_fields (seq);
 
 CREATE TABLE idempotency_keys (
@@ -47,7 +49,7 @@ CREATE TABLE idempotency_keys (
   headers TEXT NOT NULL,
   body TEXT NOT NULL,
   PRIMARY KEY (account, key)
-);
+)${tableOptions};
 CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created);
 
 CREATE TABLE accounts (
@@ -70,7 +72,9 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'objects, idempotency keys, accounts',
-    sqlite: objectsCommon('INTEGER PRIMARY KEY AUTOINCREMENT'),
-    postgres: objectsCommon('BIGSERIAL PRIMARY KEY'),
+    // No AUTOINCREMENT (it writes sqlite_sequence on every insert): rows are never hard-deleted, so the
+    // rowid only grows.
+    sqlite: objectsCommon('INTEGER PRIMARY KEY', ' WITHOUT ROWID'),
+    postgres: objectsCommon('BIGSERIAL PRIMARY KEY', ''),
   },
 ];

@@ -159,6 +159,26 @@ describe(`store contract (${process.env.SANDBANK_TEST_DB?.startsWith('postgres')
     assert.equal(await store.getIdempotency(a, 'k'), undefined);
   });
 
+  it('commits concurrent transactions independently: one failing rolls back only itself', async () => {
+    // On SQLite these share one group commit, each in its own savepoint.
+    const a = account();
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) =>
+        store.transaction(async (tx) => {
+          await tx.insertObject({ account: a, id: `cus_group${i}`, type: 'customer', created: i, data: { i } });
+          if (i === 2) throw new Error('this one fails');
+          return i;
+        }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+    );
+    const rows = (await store.listObjects({ account: a, type: 'customer', limit: 10 })).rows;
+    assert.deepEqual(ids(rows), ['cus_group4', 'cus_group3', 'cus_group1', 'cus_group0']);
+  });
+
   it('keeps one idempotency record per key; an expired one may be replaced', async () => {
     const a = account();
     const rec = {
