@@ -20,6 +20,7 @@ export const customerOperations: Operation[] = [
     path: '/v1/customers',
     name: 'customers.create',
     params: createCustomerParams,
+    returns: { object: CUSTOMER },
     handler: async (ctx, input) => (await createCustomer(ctx, input)) as unknown as Json,
   }),
   readOperation({
@@ -27,6 +28,7 @@ export const customerOperations: Operation[] = [
     path: '/v1/customers/search',
     name: 'customers.search',
     params: searchCustomersParams,
+    returns: { search: CUSTOMER },
     handler: async (ctx, input) => {
       const parsed = parseSearchQuery(input.query, customerSearch);
       return searchPage(ctx.reader, {
@@ -43,6 +45,7 @@ export const customerOperations: Operation[] = [
     path: '/v1/customers/:id',
     name: 'customers.retrieve',
     params: retrieveCustomerParams,
+    returns: { object: CUSTOMER },
     handler: async (ctx, _input, { id }) => {
       const row = await ctx.reader.getObject(ctx.account.id, id as string);
       if (!row || row.type !== CUSTOMER) throw resourceMissing(CUSTOMER, id as string);
@@ -54,6 +57,7 @@ export const customerOperations: Operation[] = [
     path: '/v1/customers/:id',
     name: 'customers.update',
     params: updateCustomerParams,
+    returns: { object: CUSTOMER },
     handler: async (ctx, input, { id }) => (await updateCustomer(ctx, id as string, input)) as unknown as Json,
   }),
   writeOperation({
@@ -61,6 +65,7 @@ export const customerOperations: Operation[] = [
     path: '/v1/customers/:id',
     name: 'customers.delete',
     params: deleteCustomerParams,
+    returns: { object: CUSTOMER },
     handler: async (ctx, _input, { id }) => (await deleteCustomer(ctx, id as string)) as unknown as Json,
   }),
   readOperation({
@@ -68,6 +73,7 @@ export const customerOperations: Operation[] = [
     path: '/v1/customers',
     name: 'customers.list',
     params: listCustomersParams,
+    returns: { list: CUSTOMER },
     handler: async (ctx, input) => {
       if (input.test_clock) throw resourceMissing('test_clock', input.test_clock, 'test_clock');
       return (await listPage(ctx.reader, {

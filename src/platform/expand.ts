@@ -12,8 +12,8 @@ export interface ExpandSource {
 }
 
 export type ExpandableField =
-  /** The field holds an object id; expansion loads that object. */
-  | { kind: 'reference' }
+  /** The field holds an object id; expansion loads that object (of type `to`, when always the same). */
+  | { kind: 'reference'; to?: string }
   /** The field is computed on demand from its parent object. */
   | { kind: 'includable'; resolve(parent: Record<string, unknown>, source: ExpandSource): Promise<unknown> };
 
@@ -34,16 +34,60 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** What an operation returns, for checking `expand[]` before anything runs. */
+export type ExpandRoot = { object: string } | { list: string } | { search: string };
+
+function tooDeep(path: string) {
+  return invalidRequest(`You cannot expand more than ${MAX_EXPAND_DEPTH} levels of a property. Property: ${path}`, {
+    code: 'property_expansion_max_depth',
+    param: 'expand',
+  });
+}
+
+/**
+ * Rejects paths that cannot expand on what the operation returns, before it executes — so a bad
+ * `expand[]` is a validation error (never stored against an idempotency key) and is caught even on
+ * an empty list. Levels behind a reference of unknown type are checked while rendering.
+ */
+export function checkExpandPaths(root: ExpandRoot, paths: readonly string[]): void {
+  for (const path of paths) {
+    const segments = path.split('.');
+    if (segments.length > MAX_EXPAND_DEPTH) throw tooDeep(path);
+    let type: string | undefined;
+    let rest = segments;
+    if ('object' in root) type = root.object;
+    else if (segments[0] === 'data' && segments.length > 1) {
+      type = 'list' in root ? root.list : root.search;
+      rest = segments.slice(1);
+    } else if ('search' in root && path === 'total_count') continue;
+    else {
+      const item = 'list' in root ? root.list : root.search;
+      const hint = registry.get(item)?.has(segments[0] as string)
+        ? ` You may want to try expanding 'data.${path}' instead.`
+        : '';
+      throw invalidRequest(`This property cannot be expanded (${path}).${hint}`, { param: 'expand' });
+    }
+    checkOnType(type, rest, path);
+  }
+}
+
+function checkOnType(type: string, segments: string[], fullPath: string): void {
+  if (segments.length === 0) return;
+  const fields = registry.get(type);
+  for (let take = segments.length; take >= 1; take--) {
+    const spec = fields?.get(segments.slice(0, take).join('.'));
+    if (!spec) continue;
+    if (spec.kind === 'reference' && spec.to) checkOnType(spec.to, segments.slice(take), fullPath);
+    return;
+  }
+  throw invalidRequest(`This property cannot be expanded (${fullPath}).`, { param: 'expand' });
+}
+
 /** Expands every path in `paths` on `root` in place. */
 export async function expand(root: Json, paths: readonly string[], source: ExpandSource): Promise<void> {
   for (const path of paths) {
     const segments = path.split('.');
-    if (segments.length > MAX_EXPAND_DEPTH) {
-      throw invalidRequest(`You cannot expand more than ${MAX_EXPAND_DEPTH} levels of a property. Property: ${path}`, {
-        code: 'property_expansion_max_depth',
-        param: 'expand',
-      });
-    }
+    if (segments.length > MAX_EXPAND_DEPTH) throw tooDeep(path);
     await expandAt(root, segments, path, source, true);
   }
 }

@@ -17,7 +17,7 @@ import {
   StripeError,
   unrecognizedUrl,
 } from './errors.js';
-import { type ExpandSource, expand } from './expand.js';
+import { checkExpandPaths, type ExpandSource, expand } from './expand.js';
 import { FORM_LIMITS, type ParamHash, parseForm } from './form.js';
 import { checkKey, fingerprint, IDEMPOTENCY_WINDOW_SECONDS, InFlight, isLive, mismatchError } from './idempotency.js';
 import { newRequestId } from './ids.js';
@@ -207,6 +207,7 @@ export function createHttpHandler(deps: HttpDeps) {
 
       // Validation failures are not stored: the same key may be retried with corrected parameters.
       const input = validate(op.schema, params);
+      checkExpandPaths(op.returns, (input as { expand?: string[] | null }).expand ?? []);
       const response = await execute(op, pathParams, input, base, idempotency);
       const extra: Record<string, string> = idempotencyKey
         ? { 'Idempotency-Key': idempotencyKey, 'Original-Request': requestId }

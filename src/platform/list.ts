@@ -74,6 +74,7 @@ export async function listPage(
 }
 
 export interface SearchInput {
+  query: string;
   limit?: number | null;
   page?: string | null;
   expand?: string[] | null;
@@ -86,7 +87,7 @@ export async function searchPage(
 ): Promise<Record<string, unknown>> {
   const limit = opts.input.limit ?? 10;
   const withTotalCount = opts.input.expand?.includes('total_count') ?? false;
-  const after = opts.input.page ? decodePage(opts.input.page) : undefined;
+  const after = opts.input.page ? decodePage(opts.input.page, opts.input.query) : undefined;
   const page = await reader.searchObjects({
     account: opts.account,
     type: opts.type,
@@ -101,7 +102,7 @@ export async function searchPage(
     object: 'search_result',
     data: page.rows.map((r) => JSON.parse(r.json) as Record<string, unknown>),
     has_more: page.hasMore,
-    next_page: page.hasMore && last ? encodePage(last.created, last.seq) : null,
+    next_page: page.hasMore && last ? encodePage(last.created, last.seq, opts.input.query) : null,
     url: opts.url,
   };
   if (withTotalCount) result.total_count = page.totalCount;

@@ -7,6 +7,7 @@
 import type { Account, Reader, Transaction } from '../store/store.js';
 import type { Principal } from './auth.js';
 import type { Clock } from './clock.js';
+import type { ExpandRoot } from './expand.js';
 import type { Field } from './params.js';
 
 export type Json = Record<string, unknown>;
@@ -34,6 +35,8 @@ export interface Operation {
   publishable: boolean;
   write: boolean;
   schema: Field<unknown>;
+  /** What it returns, so `expand[]` can be checked before it runs. */
+  returns: ExpandRoot;
   run(ctx: ReadContext | WriteContext, input: unknown, path: PathParams): Promise<Json>;
 }
 
@@ -42,6 +45,7 @@ interface Definition<P, C> {
   path: string;
   name: string;
   params: Field<P>;
+  returns: ExpandRoot;
   /** Whether a publishable key may call it (Stripe allows very few such endpoints). */
   publishable?: boolean;
   handler(ctx: C, input: P, path: PathParams): Promise<Json>;
@@ -55,6 +59,7 @@ export function readOperation<P>(def: Definition<P, ReadContext>): Operation {
     publishable: def.publishable ?? false,
     write: false,
     schema: def.params as Field<unknown>,
+    returns: def.returns,
     run: (ctx, input, path) => def.handler(ctx, input as P, path),
   };
 }
@@ -67,6 +72,7 @@ export function writeOperation<P>(def: Definition<P, WriteContext>): Operation {
     publishable: def.publishable ?? false,
     write: true,
     schema: def.params as Field<unknown>,
+    returns: def.returns,
     run: (ctx, input, path) => def.handler(ctx as WriteContext, input as P, path),
   };
 }

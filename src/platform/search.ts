@@ -10,6 +10,7 @@
  * `:` is a case-insensitive match (on string fields: the words of the value, in order, within the
  * field); `~` is a substring match of at least 3 characters; comparisons are for numeric fields.
  */
+import { createHash } from 'node:crypto';
 import type { SearchClause, SearchTarget } from '../store/store.js';
 import { invalidRequest } from './errors.js';
 
@@ -203,21 +204,33 @@ function buildClause(
   throw syntaxError(query, op.at, `operator '${op.v}' cannot be used with ${fieldName}`);
 }
 
-/** Opaque `next_page` cursors: base64url of the last row's (created, seq). */
-export function encodePage(created: number, seq: number): string {
-  return Buffer.from(JSON.stringify([created, seq])).toString('base64url');
+/** Ties a cursor to its query, so a `next_page` from one search cannot page through another. */
+function queryTag(query: string): string {
+  return createHash('sha256').update(query).digest('base64url').slice(0, 10);
 }
 
-export function decodePage(page: string): { created: number; seq: number } {
+/** Opaque `next_page` cursors: base64url of the last row's (created, seq) and the query's tag. */
+export function encodePage(created: number, seq: number, query: string): string {
+  return Buffer.from(JSON.stringify([created, seq, queryTag(query)])).toString('base64url');
+}
+
+export function decodePage(page: string, query: string): { created: number; seq: number } {
   try {
     const value: unknown = JSON.parse(Buffer.from(page, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every(Number.isSafeInteger)) {
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      Number.isSafeInteger(value[0]) &&
+      Number.isSafeInteger(value[1]) &&
+      value[2] === queryTag(query)
+    ) {
       return { created: value[0] as number, seq: value[1] as number };
     }
   } catch {
     // fall through to the error
   }
-  throw invalidRequest(`Invalid page: ${page}. Pass the next_page value of a previous search result.`, {
-    param: 'page',
-  });
+  throw invalidRequest(
+    `Invalid page: ${page}. Pass the next_page value of a previous search result with the same query.`,
+    { param: 'page' },
+  );
 }

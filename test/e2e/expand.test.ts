@@ -213,6 +213,32 @@ describe('expand: errors', () => {
     });
   });
 
+  it('checks paths on an empty list as on a full one', async () => {
+    const stripe = server.stripe();
+    await expectInvalid(stripe.customers.list({ expand: ['tax'] }), {
+      message: "This property cannot be expanded (tax). You may want to try expanding 'data.tax' instead.",
+    });
+    await expectInvalid(stripe.customers.list({ expand: ['data.foo'] }), {
+      message: 'This property cannot be expanded (data.foo).',
+    });
+    await expectInvalid(stripe.customers.search({ query: 'name:"nobody"', expand: ['data.foo'] }), {
+      message: 'This property cannot be expanded (data.foo).',
+    });
+  });
+
+  it('does not store a refused expansion against the idempotency key', async () => {
+    const key = newSecretKey();
+    const body = (expand: string) => `name=Retry&expand[]=${expand}`;
+    const headers = { 'Idempotency-Key': 'expand-retry' };
+    const refused = await http(server, 'POST', '/v1/customers', { key, body: body('foo'), headers });
+    assert.equal(refused.status, 400);
+    const fixed = await http(server, 'POST', '/v1/customers', { key, body: body('tax'), headers });
+    assert.equal(fixed.status, 200);
+    assert.equal(fixed.headers.get('idempotent-replayed'), null);
+    assertShape(fixed.json, 'Customer', 'customer');
+    assert.equal(fixed.json.tax.provider, 'stripe');
+  });
+
   it('a refused expansion on create creates nothing', async () => {
     const stripe = server.stripe();
     await expectInvalid(stripe.customers.create({ name: 'Ghost', expand: ['nope'] }), {

@@ -227,6 +227,14 @@ describe('customers.search: paging', () => {
     await expectInvalid(pager.customers.search({ query: 'name:"x"', page: 'not-a-token' }), { param: 'page' });
   });
 
+  it('refuses a next_page issued for another query', async () => {
+    const first = await pager.customers.search({ query: 'metadata["group"]:"p"', limit: 5 });
+    assert.equal(first.has_more, true);
+    await expectInvalid(pager.customers.search({ query: 'name~"pager"', page: first.next_page as string }), {
+      param: 'page',
+    });
+  });
+
   it('searches only the requesting account', async () => {
     const result = checkSearch(await pager.customers.search({ query: 'email:"amy@rocketrides.io"' }));
     assert.deepEqual(result.data, []);

@@ -272,9 +272,9 @@ describe('page cursors', () => {
       [1_700_000_000, 42],
       [Number.MAX_SAFE_INTEGER, 1],
     ] as const) {
-      const page = encodePage(created, seq);
+      const page = encodePage(created, seq, 'email:"a@b.co"');
       assert.match(page, /^[A-Za-z0-9_-]+$/);
-      assert.deepEqual(decodePage(page), { created, seq });
+      assert.deepEqual(decodePage(page, 'email:"a@b.co"'), { created, seq });
     }
   });
 
@@ -285,7 +285,9 @@ describe('page cursors', () => {
       'garbage!',
       'xyz',
       b64('[1]'),
+      b64('[1,2]'),
       b64('[1,2,3]'),
+      encodePage(1, 2, 'name:"other query"'),
       b64('[1.5,2]'),
       b64('{"a":1}'),
       b64('["1",2]'),
@@ -293,14 +295,17 @@ describe('page cursors', () => {
     ]) {
       let caught: unknown;
       try {
-        decodePage(bad);
+        decodePage(bad, 'email:"a@b.co"');
       } catch (err) {
         caught = err;
       }
       assert.ok(caught instanceof StripeError, `page ${JSON.stringify(bad)}`);
       assert.equal(caught.status, 400);
       assert.equal(caught.param, 'page');
-      assert.equal(caught.message, `Invalid page: ${bad}. Pass the next_page value of a previous search result.`);
+      assert.equal(
+        caught.message,
+        `Invalid page: ${bad}. Pass the next_page value of a previous search result with the same query.`,
+      );
     }
   });
 });
