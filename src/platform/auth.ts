@@ -36,6 +36,11 @@ function headerWithoutKey(header: string): StripeError {
 }
 
 export function invalidKey(key: string): StripeError {
+  if (/\s/.test(key)) {
+    return authenticationError(
+      'Invalid API Key provided: nil. This key contains at least one space. Please delete the spaces and try again. If you have any questions, we can help at https://support.stripe.com/.',
+    );
+  }
   return authenticationError(`Invalid API Key provided: ${maskKey(key)}`);
 }
 

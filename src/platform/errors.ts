@@ -142,17 +142,21 @@ export function docUrl(code: string): string {
   return `https://stripe.com/docs/error-codes/${code.replaceAll('_', '-')}`;
 }
 
-/** The `{"error": {...}}` body Stripe sends, with fields in Stripe's (alphabetical) order. */
+/** The `{"error": {...}}` body Stripe sends, its fields in Stripe's (alphabetical) order. */
 export function errorBody(err: StripeError, requestId: string): { error: Record<string, unknown> } {
+  const fields: Record<string, unknown> = {
+    ...err.extra,
+    message: err.message,
+    request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}`,
+    type: err.type,
+  };
+  if (err.code !== undefined) {
+    fields.code = err.code;
+    fields.doc_url = docUrl(err.code);
+  }
+  if (err.declineCode !== undefined) fields.decline_code = err.declineCode;
+  if (err.param !== undefined) fields.param = err.param;
   const error: Record<string, unknown> = {};
-  if (err.extra?.charge !== undefined) error.charge = err.extra.charge;
-  if (err.code !== undefined) error.code = err.code;
-  if (err.declineCode !== undefined) error.decline_code = err.declineCode;
-  if (err.code !== undefined) error.doc_url = docUrl(err.code);
-  error.message = err.message;
-  if (err.param !== undefined) error.param = err.param;
-  for (const [k, v] of Object.entries(err.extra ?? {})) if (k !== 'charge') error[k] = v;
-  error.request_log_url = `https://dashboard.stripe.com/test/logs/${requestId}`;
-  error.type = err.type;
+  for (const key of Object.keys(fields).sort()) error[key] = fields[key];
   return { error };
 }

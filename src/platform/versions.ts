@@ -35,9 +35,11 @@ function versionDate(v: string): string {
 export function resolveVersion(header: string | undefined): string {
   if (header === undefined || header === '') return LATEST_VERSION;
   const m = VERSION_FORMAT.exec(header.trim());
-  const month = Number(m?.[2]);
-  const day = Number(m?.[3]);
-  if (!m || month < 1 || month > 12 || day < 1 || day > 31 || header.trim() > `${versionDate(LATEST_VERSION)}~`) {
+  const [year, month, day] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])];
+  // A real calendar date (no 2023-02-30), and not after the newest version Sandbank knows.
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  if (!m || !real || header.trim() > `${versionDate(LATEST_VERSION)}~`) {
     throw invalidRequest(`Invalid Stripe API version: ${header}`);
   }
   return header.trim();

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { keyFromHeader, maskKey } from '../../src/platform/auth.js';
+import { invalidKey, keyFromHeader, maskKey } from '../../src/platform/auth.js';
 import { docUrl, errorBody, resourceMissing, StripeError, unrecognizedUrl } from '../../src/platform/errors.js';
 import { parseForm } from '../../src/platform/form.js';
 import { checkKey, fingerprint } from '../../src/platform/idempotency.js';
@@ -50,6 +50,17 @@ describe('maskKey', () => {
     assert.equal(maskKey('sk_test_abc'), 'sk_test_***');
     assert.equal(maskKey('short'), 'short');
     assert.equal(maskKey(''), '');
+  });
+});
+
+describe('invalidKey', () => {
+  it('masks the key, or says it contains a space', () => {
+    assert.equal(invalidKey('sk_test_abcdefgh1234').message, 'Invalid API Key provided: sk_test_********1234');
+    assert.match(
+      invalidKey('sk_test_ab cd').message,
+      /^Invalid API Key provided: nil\. This key contains at least one space\./,
+    );
+    assert.equal(invalidKey('sk_test_ab cd').status, 401);
   });
 });
 
@@ -113,6 +124,7 @@ describe('resolveVersion', () => {
       '2020-13-01',
       '2020-00-10',
       '2020-01-32',
+      '2023-02-30',
       '2099-01-01',
     ]) {
       const err = stripeError(() => resolveVersion(v));
@@ -153,7 +165,7 @@ describe('errorBody', () => {
       declineCode: 'insufficient_funds',
       message: 'Your card has insufficient funds.',
       param: '',
-      extra: { charge: 'ch_1', payment_intent: { id: 'pi_1' } },
+      extra: { charge: 'ch_1', payment_intent: { id: 'pi_1' }, setup_intent: { id: 'seti_1' } },
     });
     const body = errorBody(err, 'req_1');
     assert.deepEqual(Object.keys(body.error), [
@@ -165,6 +177,7 @@ describe('errorBody', () => {
       'param',
       'payment_intent',
       'request_log_url',
+      'setup_intent',
       'type',
     ]);
     assert.equal(body.error.doc_url, 'https://stripe.com/docs/error-codes/card-declined');
