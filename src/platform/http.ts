@@ -63,6 +63,8 @@ interface Response {
   status: number;
   body: string;
   headers: Record<string, string>;
+  /** Set when this is a stored idempotent response: the id of the request that produced it. */
+  replayOf?: string;
 }
 
 /** Stripe's JSON: two-space indentation and a trailing newline. */
@@ -139,15 +141,25 @@ export function createHttpHandler(deps: HttpDeps) {
       );
     };
     try {
-      return await deps.store.transaction(async (tx) => {
+      return await deps.store.transaction(async (tx): Promise<Response> => {
+        // The key's record is read in the same transaction that would write it: on SQLite that read
+        // rides along in the group commit instead of costing a read transaction of its own.
+        const stored = idempotency && (await tx.getIdempotency(base.account.id, idempotency.key));
+        if (idempotency && stored && isLive(stored, now)) {
+          if (stored.fingerprint !== idempotency.fingerprint) {
+            throw mismatchError(stored.fingerprint, idempotency.fingerprint, idempotency.key);
+          }
+          return { status: stored.status, body: stored.body, headers: stored.headers, replayOf: stored.requestId };
+        }
         const ctx = { ...base, reader: tx, tx };
         const body = await render(await op.run(ctx, input, params), input, ctx);
         await save(tx, 200, body);
         return { status: 200, body, headers };
       });
     } catch (err) {
-      // Once execution has started, Stripe stores errors too (a 404, a card decline) and replays them.
-      if (!(err instanceof StripeError) || !idempotency || err instanceof IdempotencyKeyTaken) throw err;
+      // Once execution has started, Stripe stores errors too (a 404, a card decline) and replays them;
+      // errors about the key itself are never stored against it.
+      if (!(err instanceof StripeError) || !idempotency || err.type === 'idempotency_error') throw err;
       const body = serialize(errorBody(err, base.requestId));
       await deps.store.transaction(async (tx) => save(tx, err.status, body));
       return { status: err.status, body, headers };
@@ -186,20 +198,6 @@ export function createHttpHandler(deps: HttpDeps) {
         checkKey(idempotencyKey);
         const account = principal.account.id;
         const print = fingerprint(method, path, params);
-        const stored = await deps.store.getIdempotency(account, idempotencyKey);
-        if (stored && isLive(stored, deps.clock.now())) {
-          if (stored.fingerprint !== print) throw mismatchError(stored.fingerprint, print, idempotencyKey);
-          return send(
-            res,
-            requestId,
-            { status: stored.status, body: stored.body, headers: stored.headers },
-            {
-              'Idempotency-Key': idempotencyKey,
-              'Idempotent-Replayed': 'true',
-              'Original-Request': stored.requestId,
-            },
-          );
-        }
         if (!inFlight.claim(account, idempotencyKey)) throw idempotencyKeyInUse(idempotencyKey);
         claimed = { account, key: idempotencyKey };
         idempotency = { key: idempotencyKey, fingerprint: print };
@@ -209,9 +207,12 @@ export function createHttpHandler(deps: HttpDeps) {
       const input = validate(op.schema, params);
       checkExpandPaths(op.returns, (input as { expand?: string[] | null }).expand ?? []);
       const response = await execute(op, pathParams, input, base, idempotency);
-      const extra: Record<string, string> = idempotencyKey
-        ? { 'Idempotency-Key': idempotencyKey, 'Original-Request': requestId }
-        : {};
+      const extra: Record<string, string> = {};
+      if (idempotencyKey !== undefined) {
+        extra['Idempotency-Key'] = idempotencyKey;
+        extra['Original-Request'] = response.replayOf ?? requestId;
+        if (response.replayOf) extra['Idempotent-Replayed'] = 'true';
+      }
       return send(res, requestId, response, extra);
     } catch (err) {
       if (err instanceof IdempotencyKeyTaken && idempotencyKey)
