@@ -17,13 +17,22 @@ const dialect: Dialect = {
 /** Any number for the advisory lock that serialises migrations across processes. */
 const MIGRATION_LOCK = 0x5a4d_b4c1;
 
-const placeholderCache = new Map<string, string>();
-function numbered(sql: string): string {
-  let out = placeholderCache.get(sql);
+interface Prepared {
+  text: string;
+  /** Named statements are parsed and planned once per connection instead of on every query. */
+  name?: string;
+}
+
+/** Search builds SQL per query shape; past this many distinct statements, new ones stay unnamed. */
+const MAX_NAMED_STATEMENTS = 500;
+const statements = new Map<string, Prepared>();
+function prepared(sql: string): Prepared {
+  let out = statements.get(sql);
   if (out === undefined) {
     let n = 0;
-    out = sql.replace(/\?/g, () => `$${++n}`);
-    placeholderCache.set(sql, out);
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    out = statements.size < MAX_NAMED_STATEMENTS ? { text, name: `sandbank_${statements.size}` } : { text };
+    statements.set(sql, out);
   }
   return out;
 }
@@ -38,11 +47,11 @@ const types = {
 
 function connection(q: pg.Pool | pg.PoolClient): Connection {
   return {
-    all: async (sql, params = []) => (await q.query({ text: numbered(sql), values: params, types })).rows as Row[],
+    all: async (sql, params = []) => (await q.query({ ...prepared(sql), values: params, types })).rows as Row[],
     get: async (sql, params = []) =>
-      (await q.query({ text: numbered(sql), values: params, types })).rows[0] as Row | undefined,
+      (await q.query({ ...prepared(sql), values: params, types })).rows[0] as Row | undefined,
     run: async (sql, params = []) => ({
-      changes: (await q.query({ text: numbered(sql), values: params, types })).rowCount ?? 0,
+      changes: (await q.query({ ...prepared(sql), values: params, types })).rowCount ?? 0,
     }),
   };
 }

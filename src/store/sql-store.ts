@@ -27,7 +27,11 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`);
 }
 
+// Explicit column lists everywhere: PostgreSQL's prepared statements must not change shape when a
+// later migration adds a column.
 const OBJECT_COLUMNS = 'account, id, type, created, seq, deleted, data';
+const IDEMPOTENCY_COLUMNS = 'account, key, created, fingerprint, request_id, status, headers, body';
+const ACCOUNT_COLUMNS = 'id, created, country, default_currency';
 
 function toObject(row: Row): StoredObject {
   return {
@@ -195,7 +199,7 @@ class SqlReader implements Reader {
   }
 
   async getIdempotency(account: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const row = await this.conn.get('SELECT * FROM idempotency_keys WHERE account = ? AND key = ?', [account, key]);
+    const row = await this.conn.get(`SELECT ${IDEMPOTENCY_COLUMNS} FROM idempotency_keys WHERE account = ? AND key = ?`, [account, key]);
     return row && toIdempotency(row);
   }
 }
@@ -290,7 +294,7 @@ export class SqlStore extends SqlReader implements Store {
   }
 
   async accountForSuffix(suffix: string, now: number): Promise<Account> {
-    const existing = await this.driver.get('SELECT * FROM accounts WHERE key_suffix = ?', [suffix]);
+    const existing = await this.driver.get(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE key_suffix = ?`, [suffix]);
     if (existing) return toAccount(existing);
     // Two first requests with a new key may race; the unique suffix makes one insert win.
     await this.driver.run(
@@ -298,13 +302,13 @@ export class SqlStore extends SqlReader implements Store {
        ON CONFLICT (key_suffix) DO NOTHING`,
       [newId('acct', 16), suffix, now],
     );
-    const row = await this.driver.get('SELECT * FROM accounts WHERE key_suffix = ?', [suffix]);
+    const row = await this.driver.get(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE key_suffix = ?`, [suffix]);
     if (!row) throw new Error('account insert vanished');
     return toAccount(row);
   }
 
   async getAccount(id: string): Promise<Account | undefined> {
-    const row = await this.driver.get('SELECT * FROM accounts WHERE id = ?', [id]);
+    const row = await this.driver.get(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`, [id]);
     return row && toAccount(row);
   }
 
@@ -318,7 +322,7 @@ export class SqlStore extends SqlReader implements Store {
   }
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
-    const row = await this.driver.get('SELECT * FROM api_keys WHERE hash = ?', [hash]);
+    const row = await this.driver.get('SELECT hash, account, kind FROM api_keys WHERE hash = ?', [hash]);
     return row && { hash: row.hash as string, account: row.account as string, kind: row.kind as KeyKind };
   }
 
