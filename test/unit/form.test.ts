@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StripeError } from '../../src/platform/errors.js';
+import type { StripeError } from '../../src/platform/errors.js';
 import { FORM_LIMITS, isHash, type ParamHash, type ParamValue, parseForm, splitKey } from '../../src/platform/form.js';
+import { thrownStripeError } from '../support/errors.js';
 
 /** A plain-object copy of a parsed tree (parsed hashes have no prototype), for deepEqual. */
 function plain(value: ParamValue): unknown {
@@ -21,13 +22,7 @@ function parse(input: string): unknown {
 
 /** Asserts that `fn` throws a 400 invalid_request_error and returns it for further checks. */
 function expect400(fn: () => unknown, message?: RegExp | string): StripeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof StripeError, `expected a StripeError, got ${String(caught)}`);
+  const caught = thrownStripeError(fn);
   assert.equal(caught.status, 400);
   assert.equal(caught.type, 'invalid_request_error');
   if (typeof message === 'string') assert.equal(caught.message, message);

@@ -11,17 +11,11 @@ import { checkKey, fingerprint } from '../../src/platform/idempotency.js';
 import { newId, newRequestId, randomBase62 } from '../../src/platform/ids.js';
 import { applyMetadata, METADATA_LIMITS } from '../../src/platform/metadata.js';
 import { LATEST_VERSION, resolveVersion } from '../../src/platform/versions.js';
+import { thrownStripeError } from '../support/errors.js';
 
 /** Runs `fn`, asserts it throws a StripeError, and returns it. */
 function stripeError(fn: () => unknown): StripeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof StripeError, `expected a StripeError, got ${String(caught)}`);
-  return caught;
+  return thrownStripeError(fn);
 }
 
 const NO_KEY =

@@ -10,9 +10,10 @@ import {
   searchCustomersParams,
   updateCustomerParams,
 } from '../../src/customers/params.js';
-import { StripeError } from '../../src/platform/errors.js';
+import type { StripeError } from '../../src/platform/errors.js';
 import { parseForm } from '../../src/platform/form.js';
 import { type Field, p, params, validate } from '../../src/platform/params.js';
+import { thrownStripeError } from '../support/errors.js';
 
 /** Validates a form string against `schema`. */
 function run<T>(schema: Field<T>, form: string): T {
@@ -27,13 +28,7 @@ interface Expected {
 
 /** Asserts a 400 invalid_request_error with exactly this message, param and code (absent when undefined). */
 function rejects(schema: Field<unknown>, form: string, want: Expected): StripeError {
-  let caught: unknown;
-  try {
-    run(schema, form);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof StripeError, `${form}: expected a StripeError, got ${String(caught)}`);
+  const caught = thrownStripeError(() => run(schema, form), form);
   assert.equal(caught.status, 400, form);
   assert.equal(caught.type, 'invalid_request_error', form);
   if (typeof want.message === 'string') assert.equal(caught.message, want.message, form);

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { customerSearch } from '../../src/customers/object.js';
-import { StripeError } from '../../src/platform/errors.js';
 import { decodePage, encodePage, MAX_CLAUSES, type ParsedQuery, parseSearchQuery } from '../../src/platform/search.js';
+import { thrownStripeError } from '../support/errors.js';
 
 const UNPARSEABLE =
   'We were unable to parse your search query. Try using the format `metadata["key"]:"value"` to query for metadata or key:"value" to query for other fields.';
@@ -22,13 +22,7 @@ function parse(query: string): ParsedQuery {
 
 /** Asserts a 400 on `param: query` and returns its message. */
 function fails(query: string, message?: string | RegExp): string {
-  let caught: unknown;
-  try {
-    parse(query);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof StripeError, `${query}: expected a StripeError, got ${String(caught)}`);
+  const caught = thrownStripeError(() => parse(query), query);
   assert.equal(caught.status, 400, query);
   assert.equal(caught.type, 'invalid_request_error', query);
   assert.equal(caught.param, 'query', query);
@@ -293,13 +287,7 @@ describe('page cursors', () => {
       b64('["1",2]'),
       b64('null'),
     ]) {
-      let caught: unknown;
-      try {
-        decodePage(bad, 'email:"a@b.co"');
-      } catch (err) {
-        caught = err;
-      }
-      assert.ok(caught instanceof StripeError, `page ${JSON.stringify(bad)}`);
+      const caught = thrownStripeError(() => decodePage(bad, 'email:"a@b.co"'), `page ${JSON.stringify(bad)}`);
       assert.equal(caught.status, 400);
       assert.equal(caught.param, 'page');
       assert.equal(
