@@ -199,7 +199,10 @@ class SqlReader implements Reader {
   }
 
   async getIdempotency(account: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const row = await this.conn.get(`SELECT ${IDEMPOTENCY_COLUMNS} FROM idempotency_keys WHERE account = ? AND key = ?`, [account, key]);
+    const row = await this.conn.get(
+      `SELECT ${IDEMPOTENCY_COLUMNS} FROM idempotency_keys WHERE account = ? AND key = ?`,
+      [account, key],
+    );
     return row && toIdempotency(row);
   }
 }
