@@ -1,7 +1,8 @@
 /**
  * The one request path. Every API request goes: read body → parse (Stripe's bracket forms) →
- * authenticate → route → idempotency → validate → execute (one store transaction for writes) →
- * render (expand, API version) → record the idempotent response in that same transaction → respond.
+ * authenticate → route → claim the idempotency key → validate (and check `expand[]`) → execute in one
+ * store transaction for writes (replay a stored response, or run the operation, render it — expand,
+ * API version — and record it against the key) → respond.
  * Errors thrown anywhere end in `sendError`, the only place that turns them into HTTP.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -90,6 +91,11 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** Every operation's schema may declare `expand`; those that do not simply never have paths. */
+function expandPaths(input: unknown): string[] {
+  return (input as { expand?: string[] | null }).expand ?? [];
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
@@ -109,8 +115,8 @@ export function createHttpHandler(deps: HttpDeps) {
 
   /** Expand, then render for the request's API version, then serialise once. */
   async function render(object: Json, input: unknown, ctx: ReadContext): Promise<string> {
-    const paths = (input as { expand?: string[] | null }).expand;
-    if (paths && paths.length > 0) await expand(object, paths, expandSource(ctx.reader, ctx.account.id));
+    const paths = expandPaths(input);
+    if (paths.length > 0) await expand(object, paths, expandSource(ctx.reader, ctx.account.id));
     return serialize(renderForVersion(object, ctx.version));
   }
 
@@ -205,7 +211,7 @@ export function createHttpHandler(deps: HttpDeps) {
 
       // Validation failures are not stored: the same key may be retried with corrected parameters.
       const input = validate(op.schema, params);
-      checkExpandPaths(op.returns, (input as { expand?: string[] | null }).expand ?? []);
+      checkExpandPaths(op.returns, expandPaths(input));
       const response = await execute(op, pathParams, input, base, idempotency);
       const extra: Record<string, string> = {};
       if (idempotencyKey !== undefined) {
