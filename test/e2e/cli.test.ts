@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type Stripe from 'stripe';
 import { newSecretKey, sdk } from '../support/server.js';
+import { assertShape } from '../support/shape.js';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const exec = promisify(execFile);
@@ -71,11 +72,13 @@ describe('sandbank serve', () => {
     const health = await fetch(`http://127.0.0.1:${first.port}/healthz`);
     assert.equal(health.status, 200);
     const created = await sdk(first.port, key).customers.create({ email: 'persist@example.com' });
+    assertShape(created, 'Customer', 'customer');
     assert.equal(await stop(first), 0);
 
     const second = await serve();
     try {
       const again = (await sdk(second.port, key).customers.retrieve(created.id)) as Stripe.Customer;
+      assertShape(again, 'Customer', 'customer');
       assert.equal(again.email, 'persist@example.com');
     } finally {
       assert.equal(await stop(second), 0);
@@ -106,6 +109,7 @@ describe('sandbank serve', () => {
     await once(socket, 'end');
     assert.match(response, /^HTTP\/1\.1 200/);
     assert.match(response, /"email": "drain@example.com"/);
+    assertShape(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)), 'Customer', 'customer');
     const [code] = (await exited) as [number | null];
     assert.equal(code, 0);
   });
@@ -120,6 +124,7 @@ describe('sandbank serve', () => {
     const running = await serve('--strict-keys');
     try {
       const customer = await sdk(running.port, secret).customers.create({ name: 'Strict' });
+      assertShape(customer, 'Customer', 'customer');
       assert.match(customer.id, /^cus_/);
       const stranger = newSecretKey();
       await assert.rejects(sdk(running.port, stranger).customers.list(), (err: Stripe.errors.StripeError) => {

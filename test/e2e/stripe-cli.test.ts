@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { assertResponseShape } from '../support/responses.js';
 import { newSecretKey, startServer, type TestServer } from '../support/server.js';
 
 const run = promisify(execFile);
@@ -82,7 +83,9 @@ async function stripe<T>(key: string, ...args: string[]): Promise<{ json: T; std
   );
   const start = stdout.indexOf('{');
   assert.ok(start !== -1, `no JSON in the CLI's output:\n${stdout}\n${stderr}`);
-  return { json: JSON.parse(stdout.slice(start)) as T, stderr };
+  const json = JSON.parse(stdout.slice(start)) as T;
+  assertResponseShape(json);
+  return { json, stderr };
 }
 
 describe('Stripe CLI', { skip: binary ? false : 'the Stripe CLI package is installed only on Linux x64' }, () => {

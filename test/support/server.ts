@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Stripe from 'stripe';
 import { type App, type AppOptions, createApp } from '../../src/app.js';
 import { randomBase62 } from '../../src/platform/ids.js';
+import { assertResponseShape } from './responses.js';
 
 export interface TestServer {
   app: App;
@@ -79,5 +80,6 @@ export async function http(
   } catch {
     json = undefined;
   }
+  assertResponseShape(json);
   return { status: res.status, headers: res.headers, text, json };
 }
