@@ -64,6 +64,10 @@ export class SqliteDriver implements Driver {
     return stmt;
   }
 
+  /**
+   * Reads from outside a transaction wait while one holds the lock. Code inside a transaction must
+   * read through its `Transaction` (handlers only ever get that), or it would wait for itself.
+   */
   private guarded<T>(fn: () => Promise<T>): Promise<T> {
     return this.lock.locked ? this.lock.run(fn) : fn();
   }
