@@ -6,6 +6,7 @@
 import pg from 'pg';
 import type { Connection, Dialect, Driver, Row, SqlValue } from './driver.js';
 import { MIGRATIONS } from './migrations.js';
+import { StatementCache } from './statement-cache.js';
 
 const dialect: Dialect = {
   jsonText: '(data::jsonb #>> ?::text[])',
@@ -13,6 +14,15 @@ const dialect: Dialect = {
   jsonPathParam: (path) => path,
   forUpdate: 'FOR UPDATE',
 };
+
+/** Errors that mean the connection itself is gone (so the client must not be reused). */
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  // Class 08 (connection exception) and 57P01–57P03 (the server is shutting down or restarting).
+  return typeof code === 'string'
+    ? code.startsWith('08') || /^57P0[1-3]$/.test(code)
+    : err instanceof Error && /Connection terminated/i.test(err.message);
+}
 
 /** Any number for the advisory lock that serialises migrations across processes. */
 const MIGRATION_LOCK = 0x5a4d_b4c1;
@@ -23,19 +33,17 @@ interface Prepared {
   name?: string;
 }
 
-/** Search builds SQL per query shape; past this many distinct statements, new ones stay unnamed. */
-const MAX_NAMED_STATEMENTS = 500;
-const statements = new Map<string, Prepared>();
-function prepared(sql: string): Prepared {
-  let out = statements.get(sql);
-  if (out === undefined) {
-    let n = 0;
-    const text = sql.replace(/\?/g, () => `$${++n}`);
-    out = statements.size < MAX_NAMED_STATEMENTS ? { text, name: `sandbank_${statements.size}` } : { text };
-    statements.set(sql, out);
-  }
-  return out;
-}
+/**
+ * Search builds SQL per query shape, so distinct texts are unbounded; only the first ones get a name
+ * (each named statement lives on in every pooled connection), the rest run unnamed.
+ */
+let named = 0;
+const statements = new StatementCache<Prepared>(500, (sql, kept) => {
+  let n = 0;
+  const text = sql.replace(/\?/g, () => `$${++n}`);
+  return kept ? { text, name: `sandbank_${named++}` } : { text };
+});
+const prepared = (sql: string) => statements.get(sql);
 
 const types = {
   getTypeParser(oid: number, format?: string) {
@@ -79,45 +87,70 @@ export class PostgresDriver implements Driver {
     return this.conn.run(sql, params);
   }
 
-  async transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` on a checked-out client. The pool stops listening to a client's errors while it is
+   * checked out, so a connection dropped meanwhile (a PostgreSQL restart, a killed backend) would be
+   * an unhandled 'error' event that ends the process; here it fails only this work, and the broken
+   * client is destroyed instead of going back to the pool.
+   */
+  private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      const result = await fn(connection(client));
-      await client.query('COMMIT');
-      return result;
+      return await fn(client);
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      broken ??= isConnectionError(err) ? (err as Error) : undefined;
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 
-  async migrate(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)',
-      );
-      const done = new Set(
-        (await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)),
-      );
-      for (const m of MIGRATIONS) {
-        if (done.has(m.version)) continue;
+  transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      try {
         await client.query('BEGIN');
-        await client.query(m.postgres);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        const result = await fn(connection(client));
         await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
       }
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-      client.release();
-    }
+    });
+  }
+
+  migrate(): Promise<void> {
+    return this.withClient(async (client) => {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)',
+        );
+        const done = new Set(
+          (await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)),
+        );
+        for (const m of MIGRATIONS) {
+          if (done.has(m.version)) continue;
+          await client.query('BEGIN');
+          try {
+            await client.query(m.postgres);
+            await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+            await client.query('COMMIT');
+          } catch (err) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw err;
+          }
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      }
+    });
   }
 
   close(): Promise<void> {

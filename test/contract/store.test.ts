@@ -305,6 +305,28 @@ describe(`store contract (${process.env.SANDBANK_TEST_DB?.startsWith('postgres')
       assert.equal(either.totalCount, 2);
     });
 
+    it('quotes any metadata key and folds non-ASCII case, the same on both back ends', async () => {
+      const b = account();
+      const row = await insert(b, 1, { name: 'Élodie Dupont', metadata: { 'a"b': 'x', 'c\\d': 'y', 'ü.k': 'Ö' } });
+      const find = (clauses: SearchClause[]) =>
+        store.searchObjects({ account: b, type: 'customer', join: 'and', clauses, limit: 10, withTotalCount: false });
+      for (const key of ['a"b', 'c\\d']) {
+        const value = key === 'a"b' ? 'x' : 'y';
+        const hit = await find([
+          { op: 'eq', target: { json: ['metadata', key], numeric: false }, value, phrase: false, negate: false },
+        ]);
+        assert.deepEqual(ids(hit.rows), [row.id], key);
+      }
+      const folded = await find([
+        { op: 'eq', target: { json: ['metadata', 'ü.k'], numeric: false }, value: 'ö', phrase: false, negate: false },
+      ]);
+      assert.deepEqual(ids(folded.rows), [row.id]);
+      const phrase = await find([{ op: 'eq', target: name, value: 'élodie', phrase: true, negate: false }]);
+      assert.deepEqual(ids(phrase.rows), [row.id]);
+      const part = await find([{ op: 'contains', target: name, value: 'ÉLOD', negate: false }]);
+      assert.deepEqual(ids(part.rows), [row.id]);
+    });
+
     it('pages with a cursor', async () => {
       const page1 = await search([], 'and', 2);
       assert.equal(page1.hasMore, true);
