@@ -8,7 +8,7 @@ import { customerOperations } from './customers/routes.js';
 import { createAuthenticator } from './platform/auth.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createHttpHandler, type RequestLogEntry } from './platform/http.js';
-import { IDEMPOTENCY_WINDOW_SECONDS } from './platform/idempotency.js';
+import { expiredAtOrBefore } from './platform/idempotency.js';
 import { Router } from './platform/operation.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -58,7 +58,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   // Expired idempotency records are pruned hourly; lookups ignore them in the meantime.
   const prune = setInterval(() => {
-    store.deleteIdempotencyBefore(clock.now() - IDEMPOTENCY_WINDOW_SECONDS).catch(() => undefined);
+    store.deleteIdempotencyBefore(expiredAtOrBefore(clock.now()) + 1).catch(() => undefined);
   }, 3_600_000);
   prune.unref();
 

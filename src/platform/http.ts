@@ -20,7 +20,7 @@ import {
 } from './errors.js';
 import { checkExpandPaths, type ExpandSource, expand } from './expand.js';
 import { FORM_LIMITS, type ParamHash, parseForm } from './form.js';
-import { checkKey, fingerprint, IDEMPOTENCY_WINDOW_SECONDS, InFlight, isLive, mismatchError } from './idempotency.js';
+import { checkKey, expiredAtOrBefore, fingerprint, InFlight, isLive, mismatchError } from './idempotency.js';
 import { newRequestId } from './ids.js';
 import type { Json, Operation, PathParams, ReadContext, Router } from './operation.js';
 import { validate } from './params.js';
@@ -74,6 +74,8 @@ export function serialize(value: unknown): string {
 }
 
 class BodyTooLarge extends Error {}
+/** The client went away before its request was read: nobody is left to answer, and it is no bug. */
+class ClientGone extends Error {}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -87,7 +89,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       else chunks.push(chunk);
     });
     req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
+    req.on('error', () => reject(new ClientGone()));
   });
 }
 
@@ -141,10 +143,7 @@ export function createHttpHandler(deps: HttpDeps) {
         created: now,
         fingerprint: idempotency.fingerprint,
       };
-      await tx.saveIdempotency(
-        { ...record, requestId: base.requestId, status, headers, body },
-        now - IDEMPOTENCY_WINDOW_SECONDS,
-      );
+      await tx.saveIdempotency({ ...record, requestId: base.requestId, status, headers, body }, expiredAtOrBefore(now));
     };
     try {
       return await deps.store.transaction(async (tx): Promise<Response> => {
@@ -221,6 +220,7 @@ export function createHttpHandler(deps: HttpDeps) {
       }
       return send(res, requestId, response, extra);
     } catch (err) {
+      if (err instanceof ClientGone) return 499; // nginx's "client closed request", for the request log
       if (err instanceof IdempotencyKeyTaken && idempotencyKey)
         return sendError(res, requestId, idempotencyKeyInUse(idempotencyKey), version);
       if (err instanceof BodyTooLarge) {

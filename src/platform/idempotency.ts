@@ -48,8 +48,13 @@ export function mismatchError(stored: string, current: string, key: string): Str
   });
 }
 
+/** A record is live for 24 hours; from `expiredAtOrBefore(now)` back it counts as gone. */
+export function expiredAtOrBefore(now: number): number {
+  return now - IDEMPOTENCY_WINDOW_SECONDS;
+}
+
 export function isLive(record: IdempotencyRecord, now: number): boolean {
-  return record.created > now - IDEMPOTENCY_WINDOW_SECONDS;
+  return record.created > expiredAtOrBefore(now);
 }
 
 /** Keys whose first request is still running on this node. */

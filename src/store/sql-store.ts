@@ -259,14 +259,14 @@ class SqlTransaction extends SqlReader implements Transaction {
     if (row) await this.conn.run('DELETE FROM object_fields WHERE seq = ?', [Number(row.seq)]);
   }
 
-  async saveIdempotency(r: IdempotencyRecord, replaceCreatedBefore: number): Promise<void> {
+  async saveIdempotency(r: IdempotencyRecord, expiredAtOrBefore: number): Promise<void> {
     // An expired record for the same key is replaced; a live one means another request won the key.
     const { changes } = await this.conn.run(
       `INSERT INTO idempotency_keys (account, key, created, fingerprint, request_id, status, headers, body)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (account, key) DO UPDATE SET created = excluded.created, fingerprint = excluded.fingerprint,
          request_id = excluded.request_id, status = excluded.status, headers = excluded.headers, body = excluded.body
-       WHERE idempotency_keys.created < ?`,
+       WHERE idempotency_keys.created <= ?`,
       [
         r.account,
         r.key,
@@ -276,7 +276,7 @@ class SqlTransaction extends SqlReader implements Transaction {
         r.status,
         JSON.stringify(r.headers),
         r.body,
-        replaceCreatedBefore,
+        expiredAtOrBefore,
       ],
     );
     if (changes === 0) throw new IdempotencyKeyTaken();

@@ -137,10 +137,11 @@ export interface Transaction extends Reader {
   /** Marks the object deleted: it leaves lists and search, but retrieval still finds it. */
   markDeleted(account: string, id: string, tombstone: object): Promise<void>;
   /**
-   * Stores the response for a key, replacing a record older than `replaceCreatedBefore` (expired).
-   * Throws `IdempotencyKeyTaken` if a live record exists: another request stored this key first.
+   * Stores the response for a key, replacing a record created at or before `expiredAtOrBefore`
+   * (the same boundary `isLive` uses). Throws `IdempotencyKeyTaken` if a live record exists:
+   * another request stored this key first.
    */
-  saveIdempotency(record: IdempotencyRecord, replaceCreatedBefore: number): Promise<void>;
+  saveIdempotency(record: IdempotencyRecord, expiredAtOrBefore: number): Promise<void>;
 }
 
 export interface Store extends Reader {

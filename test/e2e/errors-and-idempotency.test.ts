@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
+import { ManualClock } from '../../src/platform/clock.js';
 import { LATEST_VERSION } from '../../src/platform/versions.js';
 import {
   checkCustomer,
@@ -456,5 +457,29 @@ describe('headers: Request-Id and Stripe-Version', () => {
     const res = await http(server, 'GET', '/v1/customers', { headers: { 'Stripe-Version': 'banana' } });
     assert.equal(res.status, 400);
     assert.equal(res.json.error.message, 'Invalid Stripe API version: banana');
+  });
+});
+
+describe('idempotency: the 24-hour window', () => {
+  it('is live until 24 h have passed, and from then on the key is new again (never a 409)', async () => {
+    const clock = new ManualClock(1_800_000_000);
+    const timed = await startServer({ clock });
+    try {
+      const key = newSecretKey();
+      const headers = { 'Idempotency-Key': 'day-old' };
+      const first = await http(timed, 'POST', '/v1/customers', { key, body: 'name=First', headers });
+      assert.equal(first.status, 200);
+      clock.advanceTo(1_800_000_000 + 86_399);
+      const sameDay = await http(timed, 'POST', '/v1/customers', { key, body: 'name=Other', headers });
+      assert.equal(sameDay.status, 400);
+      assert.equal(sameDay.json.error.type, 'idempotency_error');
+      clock.advanceTo(1_800_000_000 + 86_400);
+      const nextDay = await http(timed, 'POST', '/v1/customers', { key, body: 'name=Other', headers });
+      assert.equal(nextDay.status, 200, nextDay.text);
+      assert.notEqual(nextDay.json.id, first.json.id);
+      assert.equal(nextDay.headers.get('idempotent-replayed'), null);
+    } finally {
+      await timed.close();
+    }
   });
 });

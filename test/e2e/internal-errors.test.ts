@@ -3,6 +3,8 @@
  * never a stack trace — and be reported to the server's error hook with that id.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
 import type { StoredObject } from '../../src/store/store.js';
@@ -50,5 +52,21 @@ describe('internal errors', () => {
     }
     const again = await server.stripe(key).customers.retrieve(created.id);
     assert.equal(again.id, created.id, 'the server keeps serving afterwards');
+  });
+
+  it('are not what a client hanging up mid-request is: that is neither answered nor reported', async () => {
+    const before = reported.length;
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      `POST /v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${newSecretKey()}\r\n` +
+        'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nname=half',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(reported.length, before, String(reported.at(-1)?.err));
+    const health = await http(server, 'GET', '/v1/customers?limit=1');
+    assert.equal(health.status, 200);
   });
 });
