@@ -25,7 +25,6 @@ export type ErrorKind =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
-  | 'too_large'
   | 'rate_limited'
   | 'internal';
 
@@ -36,7 +35,6 @@ export const HTTP_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
-  too_large: 413,
   rate_limited: 429,
   internal: 500,
 } as const satisfies Record<ErrorKind, number>;

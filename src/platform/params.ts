@@ -284,16 +284,21 @@ export function validate<T>(schema: Field<T>, input: ParamHash): T {
   return schema.parse(input ?? newHash(), '');
 }
 
+const MAX_SUGGESTED_LENGTH = 64;
+
 /** Stripe suggests a sibling parameter when the unknown one is a near miss (`emial` → `email`). */
 function suggestion(schema: Field<unknown>, unknownPath: string): string | undefined {
   const segments = unknownPath.replaceAll(']', '').split('[');
   const last = segments.pop() as string;
+  // Edit distance costs length × length: a megabyte-long name must not buy a second of CPU.
+  if (last.length > MAX_SUGGESTED_LENGTH) return undefined;
   let f: Field<unknown> | undefined = schema;
   for (const s of segments) f = /^\d+$/.test(s) ? f?.element : f?.shape?.[s];
   const siblings = Object.keys(f?.shape ?? {});
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(last.length / 4)) + 1;
   for (const candidate of siblings) {
+    if (Math.abs(candidate.length - last.length) >= bestDistance) continue; // the distance is at least this
     const d = editDistance(last, candidate);
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }

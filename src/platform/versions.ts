@@ -36,21 +36,36 @@ export function resolveVersion(header: string | undefined): string {
   if (header === undefined || header === '') return LATEST_VERSION;
   const m = VERSION_FORMAT.exec(header.trim());
   const [year, month, day] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])];
-  // A real calendar date (no 2023-02-30), and not after the newest version Sandbank knows.
+  // A real calendar date (no 2023-02-30). Versions newer than Sandbank's newest render in its newest
+  // shape, so an SDK released later still works.
   const date = new Date(Date.UTC(year, month - 1, day));
   const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-  if (!m || !real || header.trim() > `${versionDate(LATEST_VERSION)}~`) {
+  if (!m || !real) {
     throw invalidRequest(`Invalid Stripe API version: ${header}`);
   }
   return header.trim();
 }
 
-/** Renders an object in the newest shape for `version`, in place. */
-export function renderForVersion<T extends Record<string, unknown>>(object: T, version: string): T {
-  if (VERSION_CHANGES.length === 0 || version === LATEST_VERSION) return object;
+/**
+ * Renders a response for `version`, in place: each applicable change's `downgrade` runs on every
+ * object in it (`object` field set) — the response itself, list items, expanded objects — innermost
+ * first, so a change sees its own object already in the older shape of its children.
+ */
+export function renderForVersion<T extends Record<string, unknown>>(response: T, version: string): T {
+  if (VERSION_CHANGES.length === 0 || version === LATEST_VERSION) return response;
   const date = versionDate(version);
-  for (const change of VERSION_CHANGES) {
-    if (date < versionDate(change.version)) change.downgrade(object);
+  const changes = VERSION_CHANGES.filter((change) => date < versionDate(change.version));
+  if (changes.length > 0) downgradeTree(response, changes);
+  return response;
+}
+
+function downgradeTree(node: unknown, changes: VersionChange[]): void {
+  if (Array.isArray(node)) {
+    for (const item of node) downgradeTree(item, changes);
+    return;
   }
-  return object;
+  if (typeof node !== 'object' || node === null) return;
+  const object = node as Record<string, unknown>;
+  for (const value of Object.values(object)) downgradeTree(value, changes);
+  if (typeof object.object === 'string') for (const change of changes) change.downgrade(object);
 }

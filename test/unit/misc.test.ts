@@ -10,7 +10,7 @@ import { parseForm } from '../../src/platform/form.js';
 import { checkKey, fingerprint } from '../../src/platform/idempotency.js';
 import { newId, newRequestId, randomBase62 } from '../../src/platform/ids.js';
 import { applyMetadata, METADATA_LIMITS } from '../../src/platform/metadata.js';
-import { LATEST_VERSION, resolveVersion } from '../../src/platform/versions.js';
+import { LATEST_VERSION, renderForVersion, resolveVersion, VERSION_CHANGES } from '../../src/platform/versions.js';
 import { thrownStripeError } from '../support/errors.js';
 
 /** Runs `fn`, asserts it throws a StripeError, and returns it. */
@@ -107,6 +107,8 @@ describe('resolveVersion', () => {
       assert.equal(resolveVersion(v), v);
     }
     assert.equal(resolveVersion(' 2020-08-27 '), '2020-08-27');
+    // Newer than Sandbank's newest: accepted, rendered in the newest shape (an SDK released later works).
+    assert.equal(resolveVersion('2099-01-01.zeta'), '2099-01-01.zeta');
   });
 
   it('refuses anything else with Stripe’s message', () => {
@@ -119,7 +121,6 @@ describe('resolveVersion', () => {
       '2020-00-10',
       '2020-01-32',
       '2023-02-30',
-      '2099-01-01',
     ]) {
       const err = stripeError(() => resolveVersion(v));
       assert.equal(err.status, 400, v);
@@ -127,6 +128,48 @@ describe('resolveVersion', () => {
       assert.equal(err.message, `Invalid Stripe API version: ${v}`);
       assert.equal(err.code, undefined);
       assert.equal(err.param, undefined);
+    }
+  });
+});
+
+describe('renderForVersion', () => {
+  it('applies each older version change to every object in the response, innermost first', () => {
+    const seen: string[] = [];
+    const change = {
+      version: '2025-01-01.test',
+      describe: 'renames name to full_name',
+      downgrade(o: Record<string, unknown>) {
+        seen.push(String(o.id ?? o.object));
+        if ('name' in o) {
+          o.full_name = o.name;
+          delete o.name;
+        }
+      },
+    };
+    VERSION_CHANGES.push(change);
+    try {
+      const response = () => ({
+        object: 'list',
+        data: [
+          { id: 'cus_1', object: 'customer', name: 'A', default_source: { id: 'src_1', object: 'source', name: 'S' } },
+        ],
+        has_more: false,
+        url: '/v1/customers',
+      });
+      const old = renderForVersion(response(), '2024-06-20');
+      assert.deepEqual(seen, ['src_1', 'cus_1', 'list']);
+      assert.deepEqual(old.data[0], {
+        id: 'cus_1',
+        object: 'customer',
+        default_source: { id: 'src_1', object: 'source', full_name: 'S' },
+        full_name: 'A',
+      });
+      seen.length = 0;
+      const current = renderForVersion(response(), '2025-06-30.basil');
+      assert.deepEqual(seen, []);
+      assert.equal(current.data[0]?.name, 'A');
+    } finally {
+      VERSION_CHANGES.pop();
     }
   });
 });
