@@ -61,11 +61,7 @@ export function checkExpandPaths(root: ExpandRoot, paths: readonly string[]): vo
       rest = segments.slice(1);
     } else if ('search' in root && path === 'total_count') continue;
     else {
-      const item = 'list' in root ? root.list : root.search;
-      const hint = registry.get(item)?.has(segments[0] as string)
-        ? ` You may want to try expanding 'data.${path}' instead.`
-        : '';
-      throw invalidRequest(`This property cannot be expanded (${path}).${hint}`, { param: 'expand' });
+      throw cannotExpand(path, 'list' in root ? root.list : root.search);
     }
     checkOnType(type, rest, path);
   }
@@ -73,14 +69,13 @@ export function checkExpandPaths(root: ExpandRoot, paths: readonly string[]): vo
 
 function checkOnType(type: string, segments: string[], fullPath: string): void {
   if (segments.length === 0) return;
-  const fields = registry.get(type);
-  for (let take = segments.length; take >= 1; take--) {
-    const spec = fields?.get(segments.slice(0, take).join('.'));
-    if (!spec) continue;
-    if (spec.kind === 'reference' && spec.to) checkOnType(spec.to, segments.slice(take), fullPath);
+  const found = registeredField(type, segments);
+  if (found) {
+    if (found.spec.kind === 'reference' && found.spec.to)
+      checkOnType(found.spec.to, segments.slice(found.take), fullPath);
     return;
   }
-  throw invalidRequest(`This property cannot be expanded (${fullPath}).`, { param: 'expand' });
+  throw cannotExpand(fullPath);
 }
 
 /** Expands every path in `paths` on `root` in place. */
@@ -104,12 +99,9 @@ async function expandAt(node: Json, segments: string[], fullPath: string, source
     for (const item of node.data) if (isObject(item)) await expandAt(item, segments.slice(1), fullPath, source, false);
     return;
   }
-  const fields = registry.get(String(node.object));
-  // Registered paths may contain dots themselves; take the longest that matches.
-  for (let take = segments.length; take >= 1; take--) {
-    const fieldPath = segments.slice(0, take).join('.');
-    const spec = fields?.get(fieldPath);
-    if (!spec) continue;
+  const found = registeredField(String(node.object), segments);
+  if (found) {
+    const { spec, take } = found;
     // A deleted object answers as its `{id, object, deleted}` stub: the path is valid, but nothing is added.
     if (node.deleted === true) return;
     const parentPath = segments.slice(0, take - 1);
@@ -127,7 +119,20 @@ async function expandAt(node: Json, segments: string[], fullPath: string, source
     if (isObject(value)) await expandAt(value, segments.slice(take), fullPath, source, false);
     return;
   }
-  throw notExpandable(node, segments[0] as string, fullPath, atRoot);
+  throw notExpandable(node, fullPath, atRoot);
+}
+
+/**
+ * The registered field a path starts with on `type`: registered paths may contain dots themselves
+ * (`invoice_settings.default_payment_method`), so the longest match wins. `take` is its segment count.
+ */
+function registeredField(type: string, segments: string[]): { spec: ExpandableField; take: number } | undefined {
+  const fields = registry.get(type);
+  for (let take = segments.length; take >= 1; take--) {
+    const spec = fields?.get(segments.slice(0, take).join('.'));
+    if (spec) return { spec, take };
+  }
+  return undefined;
 }
 
 function walk(node: Json, path: string[]): Json | undefined {
@@ -136,11 +141,17 @@ function walk(node: Json, path: string[]): Json | undefined {
   return isObject(current) ? current : undefined;
 }
 
-function notExpandable(node: Json, field: string, fullPath: string, atRoot: boolean) {
+function notExpandable(node: Json, fullPath: string, atRoot: boolean) {
   const listItem = Array.isArray(node.data) ? node.data.find(isObject) : undefined;
+  return cannotExpand(fullPath, atRoot && node.object === 'list' ? String(listItem?.object) : undefined);
+}
+
+/** Stripe's refusal; on a list, a hint to expand `data.<path>` when the items have that field. */
+function cannotExpand(path: string, listItemType?: string) {
+  const field = path.split('.')[0] as string;
   const hint =
-    atRoot && node.object === 'list' && listItem && registry.get(String(listItem.object))?.has(field)
-      ? ` You may want to try expanding 'data.${fullPath}' instead.`
+    listItemType !== undefined && registry.get(listItemType)?.has(field)
+      ? ` You may want to try expanding 'data.${path}' instead.`
       : '';
-  return invalidRequest(`This property cannot be expanded (${fullPath}).${hint}`, { param: 'expand' });
+  return invalidRequest(`This property cannot be expanded (${path}).${hint}`, { param: 'expand' });
 }
