@@ -23,6 +23,8 @@ export interface Dialect {
   jsonPathParam(path: string[]): SqlValue;
   /** `FOR UPDATE` where the engine has row locks, '' otherwise. */
   forUpdate: string;
+  /** `FOR UPDATE SKIP LOCKED` where rows can be locked, so nodes sharing a database take different jobs. */
+  forUpdateSkipLocked: string;
 }
 
 export interface Driver extends Connection {

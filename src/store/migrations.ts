@@ -70,6 +70,33 @@ CREATE TABLE api_keys (
 );
 `;
 
+// Version 2, for payments:
+// - objects.internal: server-only state of an object that its JSON must never show (which test card
+//   a PaymentMethod was made from, whether it has been consumed). Never rendered, never the card number.
+// - jobs: what happens later in Stripe (funds becoming available, payouts arriving, disputes opening),
+//   due at a time on the clock and run in their own transaction when the clock passes it.
+// - accounts: custom (volume) card pricing and a clock offset for time travel.
+const payments = (seq: string) => `
+ALTER TABLE objects ADD COLUMN internal TEXT;
+
+CREATE TABLE jobs (
+  seq ${seq},
+  account TEXT NOT NULL,
+  due_at BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  target TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_by_due ON jobs (due_at, seq);
+CREATE INDEX jobs_by_target ON jobs (account, target);
+
+ALTER TABLE accounts ADD COLUMN pricing TEXT;
+-- Seconds this account's clock runs ahead of real time (\`sandbank time advance\`), kept here so
+-- every node agrees on an account's time and parallel test accounts never move each other's.
+ALTER TABLE accounts ADD COLUMN clock_offset BIGINT NOT NULL DEFAULT 0;
+`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -78,5 +105,11 @@ export const MIGRATIONS: Migration[] = [
     // rowid only grows.
     sqlite: objectsCommon('INTEGER PRIMARY KEY', ' WITHOUT ROWID'),
     postgres: objectsCommon('BIGSERIAL PRIMARY KEY', ''),
+  },
+  {
+    version: 2,
+    name: 'private object state, scheduled jobs, account pricing',
+    sqlite: payments('INTEGER PRIMARY KEY'),
+    postgres: payments('BIGSERIAL PRIMARY KEY'),
   },
 ];

@@ -13,6 +13,7 @@ const dialect: Dialect = {
   jsonNumber: '(data::jsonb #>> ?::text[])::numeric',
   jsonPathParam: (path) => path,
   forUpdate: 'FOR UPDATE',
+  forUpdateSkipLocked: 'FOR UPDATE SKIP LOCKED',
 };
 
 /** Errors that mean the connection itself is gone (so the client must not be reused). */

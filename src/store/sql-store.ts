@@ -6,9 +6,13 @@ import { newId } from '../platform/ids.js';
 import type { Connection, Driver, Row, SqlValue } from './driver.js';
 import {
   type Account,
+  type AccountSettings,
   type ApiKeyRecord,
+  type BalanceTotal,
   IdempotencyKeyTaken,
   type IdempotencyRecord,
+  type Job,
+  type JobWrite,
   type KeyKind,
   type ListQuery,
   type ObjectWrite,
@@ -29,9 +33,10 @@ function escapeLike(s: string): string {
 
 // Explicit column lists everywhere: PostgreSQL's prepared statements must not change shape when a
 // later migration adds a column.
-const OBJECT_COLUMNS = 'account, id, type, created, seq, deleted, data';
+const OBJECT_COLUMNS = 'account, id, type, created, seq, deleted, data, internal';
 const IDEMPOTENCY_COLUMNS = 'account, key, created, fingerprint, request_id, status, headers, body';
-const ACCOUNT_COLUMNS = 'id, created, country, default_currency';
+const ACCOUNT_COLUMNS = 'id, created, country, default_currency, pricing, clock_offset';
+const JOB_COLUMNS = 'seq, account, due_at, kind, target, payload, attempts';
 
 function toObject(row: Row): StoredObject {
   return {
@@ -42,6 +47,7 @@ function toObject(row: Row): StoredObject {
     seq: Number(row.seq),
     deleted: Number(row.deleted) === 1,
     json: row.data as string,
+    internal: (row.internal as string | null | undefined) ?? null,
   };
 }
 
@@ -64,6 +70,20 @@ function toAccount(row: Row): Account {
     created: Number(row.created),
     country: row.country as string,
     defaultCurrency: row.default_currency as string,
+    pricing: row.pricing ? (JSON.parse(row.pricing as string) as Account['pricing']) : null,
+    clockOffset: Number(row.clock_offset ?? 0),
+  };
+}
+
+function toJob(row: Row): Job {
+  return {
+    seq: Number(row.seq),
+    account: row.account as string,
+    dueAt: Number(row.due_at),
+    kind: row.kind as string,
+    target: row.target as string,
+    payload: JSON.parse(row.payload as string) as object,
+    attempts: Number(row.attempts),
   };
 }
 
@@ -123,7 +143,7 @@ class SqlReader implements Reader {
       params.push(cursor.created, cursor.seq);
     }
     const order = backwards ? 'ASC' : 'DESC';
-    const sql = `SELECT o.account, o.id, o.type, o.created, o.seq, o.deleted, o.data FROM ${from}
+    const sql = `SELECT o.account, o.id, o.type, o.created, o.seq, o.deleted, o.data, o.internal FROM ${from}
       WHERE ${where.join(' AND ')} ORDER BY ${k}.created ${order}, ${k}.seq ${order} LIMIT ?`;
     params.push(q.limit + 1);
     const rows = (await this.conn.all(sql, params)).map(toObject);
@@ -205,6 +225,21 @@ class SqlReader implements Reader {
     );
     return row && toIdempotency(row);
   }
+
+  async getAccount(id: string): Promise<Account | undefined> {
+    const row = await this.conn.get(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`, [id]);
+    return row && toAccount(row);
+  }
+
+  async balanceTotals(account: string): Promise<BalanceTotal[]> {
+    const { jsonText, jsonNumber, jsonPathParam } = this.driver.dialect;
+    const rows = await this.conn.all(
+      `SELECT ${jsonText} AS currency, ${jsonText} AS status, SUM(${jsonNumber}) AS net FROM objects
+       WHERE account = ? AND type = 'balance_transaction' AND deleted = 0 GROUP BY 1, 2`,
+      [jsonPathParam(['currency']), jsonPathParam(['status']), jsonPathParam(['net']), account],
+    );
+    return rows.map((r) => ({ currency: r.currency as string, status: r.status as string, net: Number(r.net) }));
+  }
 }
 
 class SqlTransaction extends SqlReader implements Transaction {
@@ -218,27 +253,47 @@ class SqlTransaction extends SqlReader implements Transaction {
 
   async insertObject(w: ObjectWrite): Promise<StoredObject> {
     const json = JSON.stringify(w.data);
+    const internal = w.internal === undefined ? null : JSON.stringify(w.internal);
     const row = await this.conn.get(
-      'INSERT INTO objects (account, id, type, created, deleted, data) VALUES (?, ?, ?, ?, 0, ?) RETURNING seq',
-      [w.account, w.id, w.type, w.created, json],
+      'INSERT INTO objects (account, id, type, created, deleted, data, internal) VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING seq',
+      [w.account, w.id, w.type, w.created, json, internal],
     );
     const seq = Number(row?.seq);
     await this.writeFields(w, seq);
-    return { account: w.account, id: w.id, type: w.type, created: w.created, seq, deleted: false, json };
+    return { account: w.account, id: w.id, type: w.type, created: w.created, seq, deleted: false, json, internal };
   }
 
   async updateObject(w: ObjectWrite): Promise<void> {
-    const row = await this.conn.get('UPDATE objects SET data = ? WHERE account = ? AND id = ? RETURNING seq', [
-      JSON.stringify(w.data),
-      w.account,
-      w.id,
-    ]);
+    const row =
+      w.internal === undefined
+        ? await this.conn.get('UPDATE objects SET data = ? WHERE account = ? AND id = ? RETURNING seq', [
+            JSON.stringify(w.data),
+            w.account,
+            w.id,
+          ])
+        : await this.conn.get('UPDATE objects SET data = ?, internal = ? WHERE account = ? AND id = ? RETURNING seq', [
+            JSON.stringify(w.data),
+            JSON.stringify(w.internal),
+            w.account,
+            w.id,
+          ]);
     if (!row) throw new Error(`updateObject: ${w.id} does not exist`);
-    if (w.fields) {
-      const seq = Number(row.seq);
-      await this.conn.run('DELETE FROM object_fields WHERE seq = ?', [seq]);
-      await this.writeFields(w, seq);
-    }
+    if (w.fields) await this.rewriteFields(w, Number(row.seq));
+  }
+
+  /**
+   * Brings an object's indexed fields up to date, writing only when one changed: most updates (a
+   * status, an amount) leave them as they were, and a read is cheaper than a delete and re-inserts.
+   */
+  private async rewriteFields(w: ObjectWrite, seq: number): Promise<void> {
+    const stored = await this.conn.all('SELECT field, value FROM object_fields WHERE seq = ?', [seq]);
+    const wanted = Object.entries(w.fields ?? {}).filter(([, v]) => v !== null);
+    const same =
+      stored.length === wanted.length &&
+      wanted.every(([field, value]) => stored.some((r) => r.field === field && r.value === value));
+    if (same) return;
+    await this.conn.run('DELETE FROM object_fields WHERE seq = ?', [seq]);
+    await this.writeFields(w, seq);
   }
 
   private async writeFields(w: ObjectWrite, seq: number): Promise<void> {
@@ -281,6 +336,49 @@ class SqlTransaction extends SqlReader implements Transaction {
     );
     if (changes === 0) throw new IdempotencyKeyTaken();
   }
+
+  async lockAccount(account: string): Promise<void> {
+    await this.conn.get(`SELECT id FROM accounts WHERE id = ? ${this.driver.dialect.forUpdate}`, [account]);
+  }
+
+  async scheduleJob(j: JobWrite): Promise<void> {
+    await this.conn.run('INSERT INTO jobs (account, due_at, kind, target, payload) VALUES (?, ?, ?, ?, ?)', [
+      j.account,
+      j.dueAt,
+      j.kind,
+      j.target,
+      JSON.stringify(j.payload),
+    ]);
+  }
+
+  async jobsFor(account: string, target: string): Promise<Job[]> {
+    const rows = await this.conn.all(`SELECT ${JOB_COLUMNS} FROM jobs WHERE account = ? AND target = ?`, [
+      account,
+      target,
+    ]);
+    return rows.map(toJob);
+  }
+
+  async claimDueJob(realNow: number): Promise<Job | undefined> {
+    const columns = JOB_COLUMNS.split(', ')
+      .map((c) => `j.${c}`)
+      .join(', ');
+    const row = await this.conn.get(
+      `SELECT ${columns} FROM jobs j JOIN accounts a ON a.id = j.account
+       WHERE j.due_at - a.clock_offset <= ? ORDER BY j.due_at - a.clock_offset, j.seq LIMIT 1
+       ${this.driver.dialect.forUpdateSkipLocked.replace('FOR UPDATE', 'FOR UPDATE OF j')}`,
+      [realNow],
+    );
+    return row && toJob(row);
+  }
+
+  async deleteJob(seq: number): Promise<void> {
+    await this.conn.run('DELETE FROM jobs WHERE seq = ?', [seq]);
+  }
+
+  async retryJob(seq: number, dueAt: number): Promise<void> {
+    await this.conn.run('UPDATE jobs SET due_at = ?, attempts = attempts + 1 WHERE seq = ?', [dueAt, seq]);
+  }
 }
 
 export class SqlStore extends SqlReader implements Store {
@@ -310,9 +408,27 @@ export class SqlStore extends SqlReader implements Store {
     return toAccount(row);
   }
 
-  async getAccount(id: string): Promise<Account | undefined> {
-    const row = await this.driver.get(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`, [id]);
-    return row && toAccount(row);
+  async updateAccount(id: string, settings: AccountSettings): Promise<Account> {
+    await this.driver.run(
+      'UPDATE accounts SET country = ?, default_currency = ?, pricing = ?, clock_offset = ? WHERE id = ?',
+      [
+        settings.country,
+        settings.defaultCurrency,
+        settings.pricing ? JSON.stringify(settings.pricing) : null,
+        settings.clockOffset,
+        id,
+      ],
+    );
+    const account = await this.getAccount(id);
+    if (!account) throw new Error(`updateAccount: ${id} does not exist`);
+    return account;
+  }
+
+  async nextJobDue(): Promise<number | undefined> {
+    const row = await this.driver.get(
+      'SELECT MIN(j.due_at - a.clock_offset) AS due FROM jobs j JOIN accounts a ON a.id = j.account',
+    );
+    return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
   }
 
   async saveApiKey(r: ApiKeyRecord, now: number): Promise<void> {

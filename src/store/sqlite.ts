@@ -18,6 +18,7 @@ const dialect: Dialect = {
   // Quoted labels take JSON string escapes, so JSON.stringify quotes any key (`a"b`, `c\d`) exactly.
   jsonPathParam: (path) => `$${path.map((k) => `.${JSON.stringify(k)}`).join('')}`,
   forUpdate: '',
+  forUpdateSkipLocked: '',
 };
 
 /** At most this many transactions share one commit; readers get the lock between batches. */

@@ -19,6 +19,8 @@ export interface StoredObject {
   deleted: boolean;
   /** The object's JSON text, exactly as stored. */
   json: string;
+  /** Server-only state kept beside the object (JSON text), never part of a response. */
+  internal: string | null;
 }
 
 /** Values of the secondary indexed fields an object type declares (e.g. a customer's `email`). */
@@ -31,6 +33,8 @@ export interface ObjectWrite {
   created: number;
   data: object;
   fields?: IndexedFields;
+  /** Server-only state; on update, `undefined` keeps what is stored. */
+  internal?: object;
 }
 
 export interface Cursor {
@@ -111,6 +115,37 @@ export interface Account {
   created: number;
   country: string;
   defaultCurrency: string;
+  /** Custom (volume) card pricing that replaces the standard table, or null. */
+  pricing: { percent: number; fixed: number } | null;
+  /** Seconds the account's clock runs ahead of real time (time travel for tests). */
+  clockOffset: number;
+}
+
+export type AccountSettings = Pick<Account, 'country' | 'defaultCurrency' | 'pricing' | 'clockOffset'>;
+
+// ---- scheduled work ----
+
+export interface JobWrite {
+  account: string;
+  /** Unix seconds on the account's clock. */
+  dueAt: number;
+  /** Which handler runs it, e.g. `balance.release`. */
+  kind: string;
+  /** What it acts on (an object id or a grouping key), so jobs can be found and cancelled. */
+  target: string;
+  payload: object;
+}
+
+export interface Job extends JobWrite {
+  seq: number;
+  attempts: number;
+}
+
+export interface BalanceTotal {
+  currency: string;
+  status: string;
+  /** Sum of `net` over the balance transactions in this currency and status, in minor units. */
+  net: number;
 }
 
 export type KeyKind = 'secret' | 'publishable' | 'restricted';
@@ -127,6 +162,9 @@ export interface Reader {
   listObjects(query: ListQuery): Promise<Page>;
   searchObjects(query: SearchQuery): Promise<SearchPage>;
   getIdempotency(account: string, key: string): Promise<IdempotencyRecord | undefined>;
+  getAccount(id: string): Promise<Account | undefined>;
+  /** Net amounts of an account's balance transactions, summed per currency and status. */
+  balanceTotals(account: string): Promise<BalanceTotal[]>;
 }
 
 export interface Transaction extends Reader {
@@ -142,6 +180,23 @@ export interface Transaction extends Reader {
    * another request stored this key first.
    */
   saveIdempotency(record: IdempotencyRecord, expiredAtOrBefore: number): Promise<void>;
+  /**
+   * Serialises money-moving work on an account until commit (PostgreSQL locks its row; SQLite has
+   * one writer anyway), so two payouts cannot both spend the same balance.
+   */
+  lockAccount(account: string): Promise<void>;
+  scheduleJob(job: JobWrite): Promise<void>;
+  /** Jobs already scheduled for a target (to avoid scheduling one twice). */
+  jobsFor(account: string, target: string): Promise<Job[]>;
+  /**
+   * The oldest job that is due on its account's clock (`realNow` plus the account's offset), locked
+   * until commit; other nodes skip it.
+   */
+  claimDueJob(realNow: number): Promise<Job | undefined>;
+  /** Removes a job (done, or cancelled). */
+  deleteJob(seq: number): Promise<void>;
+  /** Moves a failed job later and counts the attempt. */
+  retryJob(seq: number, dueAt: number): Promise<void>;
 }
 
 export interface Store extends Reader {
@@ -149,7 +204,9 @@ export interface Store extends Reader {
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** The account for an open-mode key suffix, created on first sight. */
   accountForSuffix(suffix: string, now: number): Promise<Account>;
-  getAccount(id: string): Promise<Account | undefined>;
+  updateAccount(id: string, settings: AccountSettings): Promise<Account>;
+  /** When (in real time) the next job is due, if any (lets the scheduler sleep until then). */
+  nextJobDue(): Promise<number | undefined>;
   saveApiKey(record: ApiKeyRecord, now: number): Promise<void>;
   findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
   deleteIdempotencyBefore(created: number): Promise<number>;
