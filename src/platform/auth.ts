@@ -84,6 +84,9 @@ export interface Authenticator {
  */
 export function createAuthenticator(store: Store, clock: Clock, opts: { strictKeys: boolean }): Authenticator {
   const cache = new Map<string, Principal>();
+  // One Account object per account, shared by all its keys' principals, so a settings change
+  // (`sandbank accounts update`) reaches every cached key at once.
+  const accounts = new Map<string, Account>();
   return {
     async authenticate(authorization) {
       const key = keyFromHeader(authorization);
@@ -104,8 +107,13 @@ export function createAuthenticator(store: Store, clock: Clock, opts: { strictKe
         account = await store.accountForSuffix(shape[3] as string, clock.now());
       }
       if (!account) throw invalidKey(key);
-      const principal: Principal = { account, kind, key };
-      if (cache.size > 10_000) cache.clear();
+      const shared = accounts.get(account.id) ?? account;
+      accounts.set(account.id, shared);
+      const principal: Principal = { account: shared, kind, key };
+      if (cache.size > 10_000) {
+        cache.clear();
+        accounts.clear();
+      }
       cache.set(key, principal);
       return principal;
     },

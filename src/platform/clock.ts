@@ -21,3 +21,13 @@ export class ManualClock implements Clock {
     this.current = unixSeconds;
   }
 }
+
+/**
+ * An account's clock: real time plus the account's offset. `sandbank time advance` (the
+ * `/sandbank/v1/time/advance` endpoint) moves an account forward so that what Stripe does days
+ * later — funds becoming available, payouts arriving, disputes closing — can be seen in seconds,
+ * without touching any other account.
+ */
+export function accountClock(base: Clock, account: { clockOffset: number }): Clock {
+  return account.clockOffset === 0 ? base : { now: () => base.now() + account.clockOffset };
+}

@@ -48,6 +48,11 @@ export interface StripeErrorInit {
   declineCode?: string;
   /** Extra top-level fields of the error object (e.g. `payment_intent`, `charge`). */
   extra?: Record<string, unknown>;
+  /**
+   * The request's changes stand although it answers with this error: a declined card leaves a failed
+   * charge and an intent back in `requires_payment_method`, and Stripe keeps both.
+   */
+  keepChanges?: boolean;
 }
 
 export class StripeError extends Error {
@@ -57,6 +62,7 @@ export class StripeError extends Error {
   readonly param: string | undefined;
   readonly declineCode: string | undefined;
   readonly extra: Record<string, unknown> | undefined;
+  readonly keepChanges: boolean;
 
   constructor(init: StripeErrorInit) {
     super(init.message);
@@ -67,6 +73,7 @@ export class StripeError extends Error {
     this.param = init.param;
     this.declineCode = init.declineCode;
     this.extra = init.extra;
+    this.keepChanges = init.keepChanges ?? false;
   }
 
   get status(): number {

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IdempotencyKeyTaken, type Reader, type Store, type Transaction } from '../store/store.js';
 import type { Authenticator, Principal } from './auth.js';
 import { publishableKeyNotAllowed } from './auth.js';
-import type { Clock } from './clock.js';
+import { accountClock, type Clock } from './clock.js';
 import {
   errorBody,
   idempotencyKeyInUse,
@@ -156,10 +156,23 @@ export function createHttpHandler(deps: HttpDeps) {
           }
           return { status: stored.status, body: stored.body, headers: stored.headers, replayOf: stored.requestId };
         }
-        const ctx = { ...base, reader: tx, tx };
-        const body = await render(await op.run(ctx, input, params), input, ctx);
-        await save(tx, 200, body);
-        return { status: 200, body, headers };
+        const ctx = {
+          ...base,
+          reader: tx,
+          tx,
+          request: { id: base.requestId, idempotency_key: idempotency?.key ?? null },
+        };
+        try {
+          const body = await render(await op.run(ctx, input, params), input, ctx);
+          await save(tx, 200, body);
+          return { status: 200, body, headers };
+        } catch (err) {
+          // A failure that changed things (a decline) commits those changes with its error response.
+          if (!(err instanceof StripeError && err.keepChanges)) throw err;
+          const body = serialize(renderForVersion(errorBody(err, base.requestId), base.version));
+          await save(tx, err.status, body);
+          return { status: err.status, body, headers };
+        }
       });
     } catch (err) {
       // Once execution has started, Stripe stores errors too (a 404, a card decline) and replays them;
@@ -195,7 +208,10 @@ export function createHttpHandler(deps: HttpDeps) {
         throw invalidRequest('The Stripe-Account header (Connect) is not supported by Sandbank yet.');
       }
       const params = parseParams(req, method, query, bodyText);
-      const base = { account: principal.account, principal, clock: deps.clock, requestId, version };
+      const origin = `http://${header(req, 'host') ?? '127.0.0.1'}`;
+      // Domain code sees the account's clock (real time, unless the account has travelled forward).
+      const clock = accountClock(deps.clock, principal.account);
+      const base = { account: principal.account, principal, clock, requestId, version, origin };
 
       idempotencyKey = method === 'POST' ? header(req, 'idempotency-key') : undefined;
       let idempotency: { key: string; fingerprint: string } | undefined;

@@ -20,10 +20,31 @@ export interface ReadContext {
   clock: Clock;
   requestId: string;
   version: string;
+  /** Where this server is reached, e.g. `http://127.0.0.1:12111` (for URLs it hands out). */
+  origin: string;
 }
 
-export interface WriteContext extends ReadContext {
+/** The request an event records: `request.id` and `request.idempotency_key`. */
+export interface EventRequest {
+  id: string;
+  idempotency_key: string | null;
+}
+
+/**
+ * What domain services need to change state. An API request provides it, and so does a scheduled
+ * job (with `request: null`, as Stripe's events for changes nobody requested have).
+ */
+export interface MutationContext {
+  account: Account;
   tx: Transaction;
+  clock: Clock;
+  origin: string;
+  request: EventRequest | null;
+}
+
+export interface WriteContext extends ReadContext, MutationContext {
+  tx: Transaction;
+  request: EventRequest;
 }
 
 export type Method = 'GET' | 'POST' | 'DELETE';

@@ -139,6 +139,14 @@ export const p = {
     }) as Req<O, Record<string, string>>;
   },
 
+  /**
+   * A parameter Sandbank accepts without modelling it (it has no effect yet, e.g. `mandate_data`):
+   * any value, returned as sent, and never reported as unknown.
+   */
+  opaque<O extends Options>(opts = {} as O): Req<O, ParamValue> {
+    return field(opts, (value) => value) as Req<O, ParamValue>;
+  },
+
   /** `created=123` or `created[gte]=1&created[lt]=2`. */
   range<O extends Options>(opts = {} as O): Req<O, Range> {
     return field(
