@@ -4,21 +4,58 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { balanceOperations } from './balance/routes.js';
+import { RELEASE_JOB, releaseFunds } from './balance/transactions.js';
 import { customerOperations } from './customers/routes.js';
+import { createThreeDSecurePages } from './pages/three-d-secure.js';
+import { chargeOperations } from './payments/charges/routes.js';
+import { SETTLE_JOB, settleCharge } from './payments/charges/service.js';
+import { disputeJobHandlers, disputeOperations } from './payments/disputes/routes.js';
+import { paymentIntentOperations } from './payments/payment-intents/routes.js';
+import { finishPaymentIntentAuthentication } from './payments/payment-intents/service.js';
+import { paymentMethodOperations } from './payments/payment-methods/routes.js';
+import { refundJobHandlers, refundOperations } from './payments/refunds/routes.js';
+import { setupIntentOperations } from './payments/setup-intents/routes.js';
+import { finishSetupIntentAuthentication } from './payments/setup-intents/service.js';
+import { threeDSecureOperations } from './payments/three-d-secure/routes.js';
+import { payoutJobHandlers, payoutOperations } from './payouts/routes.js';
 import { createAuthenticator } from './platform/auth.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createHttpHandler, type RequestLogEntry } from './platform/http.js';
 import { expiredAtOrBefore } from './platform/idempotency.js';
 import { Router } from './platform/operation.js';
+import { type JobHandler, Scheduler } from './platform/scheduler.js';
+import { sandbankOperations } from './sandbank/routes.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 
-export const operations = [...customerOperations];
+/** Every Stripe API endpoint. */
+export const operations = [
+  ...customerOperations,
+  ...paymentMethodOperations,
+  ...paymentIntentOperations,
+  ...setupIntentOperations,
+  ...chargeOperations,
+  ...refundOperations,
+  ...disputeOperations,
+  ...balanceOperations,
+  ...payoutOperations,
+];
+
+/** What runs when a scheduled job comes due, by job kind. */
+export const jobHandlers: Record<string, JobHandler> = {
+  [RELEASE_JOB]: releaseFunds,
+  [SETTLE_JOB]: settleCharge,
+  ...payoutJobHandlers,
+  ...refundJobHandlers,
+  ...disputeJobHandlers,
+};
 
 export interface AppOptions {
   /** File path, `:memory:`, or `postgres://…`. */
   db: string;
   strictKeys?: boolean;
+  /** Real time (default: the system clock); each account's clock runs ahead of it by the account's offset. */
   clock?: Clock;
   onRequest?: (entry: RequestLogEntry) => void;
   /** Where unexpected errors are reported (default: stderr). */
@@ -27,6 +64,8 @@ export interface AppOptions {
 
 export interface App {
   store: Store;
+  clock: Clock;
+  scheduler: Scheduler;
   server: Server;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
@@ -37,13 +76,33 @@ export interface App {
 export async function createApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
   const store = await openStore(opts.db);
+  const onInternalError =
+    opts.onInternalError ?? ((err, requestId) => console.error(`[${requestId}] internal error:`, err));
+  let origin = 'http://127.0.0.1';
+  const scheduler = new Scheduler({
+    store,
+    clock,
+    handlers: jobHandlers,
+    origin: () => origin,
+    onError: (err, job) => onInternalError(err, `job ${job.kind} #${job.seq}`),
+  });
   const handler = createHttpHandler({
     store,
     clock,
-    router: new Router(operations),
+    router: new Router([
+      ...operations,
+      ...sandbankOperations({ store, clock, scheduler }),
+      ...threeDSecureOperations(finishPaymentIntentAuthentication, finishSetupIntentAuthentication),
+    ]),
     auth: createAuthenticator(store, clock, { strictKeys: opts.strictKeys ?? false }),
     ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
-    onInternalError: opts.onInternalError ?? ((err, requestId) => console.error(`[${requestId}] internal error:`, err)),
+    onInternalError,
+  });
+  const pages = createThreeDSecurePages({
+    store,
+    clock,
+    finish: { pi: finishPaymentIntentAuthentication, seti: finishSetupIntentAuthentication },
+    onError: (err) => onInternalError(err, '3-D Secure page'),
   });
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -52,7 +111,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     res.on('close', () => {
       if (--inFlight === 0) drained?.();
     });
-    void handler(req, res);
+    void pages(req, res).then((handled) => {
+      if (!handled) return handler(req, res);
+    });
   });
   server.keepAliveTimeout = 65_000;
 
@@ -64,15 +125,23 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   return {
     store,
+    clock,
+    scheduler,
     server,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+        server.listen(port, host, () => {
+          const bound = (server.address() as AddressInfo).port;
+          origin = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+          scheduler.start();
+          resolve(bound);
+        });
       });
     },
     async close() {
       clearInterval(prune);
+      await scheduler.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));

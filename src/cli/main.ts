@@ -3,6 +3,7 @@
  * The `sandbank` command line.
  *   sandbank serve [--host 127.0.0.1] [--port 12111] [--db ./.sandbank/sandbank.db] [--strict-keys] [--log-requests]
  *   sandbank keys create [--db …]
+ *   sandbank accounts show|update …, sandbank time advance … (a running server's settings; cli/accounts.ts)
  * Flags fall back to SANDBANK_HOST, SANDBANK_PORT, SANDBANK_DB.
  */
 import { parseArgs } from 'node:util';
@@ -10,10 +11,12 @@ import { createApp } from '../app.js';
 import { createKeyPair } from '../platform/auth.js';
 import { systemClock } from '../platform/clock.js';
 import { openStore } from '../store/index.js';
+import { ADMIN_USAGE, runAdminCommand } from './accounts.js';
 
 const USAGE = `Usage:
   sandbank serve [--host HOST] [--port PORT] [--db PATH|:memory:|postgres://URL] [--strict-keys] [--log-requests]
   sandbank keys create [--db ...]
+${ADMIN_USAGE}
 
 Defaults: --host 127.0.0.1 (SANDBANK_HOST), --port 12111 (SANDBANK_PORT; 0 picks a free port),
           --db ./.sandbank/sandbank.db (SANDBANK_DB)`;
@@ -93,6 +96,8 @@ async function keysCreate(opts: ReturnType<typeof options>) {
 }
 
 async function main() {
+  const command0 = process.argv[2];
+  if (command0 === 'accounts' || command0 === 'time') return runAdminCommand(process.argv.slice(2));
   const opts = options(process.argv.slice(2));
   const [command = 'serve', sub] = opts.positionals;
   if (opts.help) return console.log(USAGE);

@@ -86,7 +86,7 @@ function emptyList(url: string) {
 
 // References to objects other resources own; they resolve once those resources store objects.
 registerExpandable(CUSTOMER, 'default_source', { kind: 'reference' });
-registerExpandable(CUSTOMER, 'invoice_settings.default_payment_method', { kind: 'reference' });
+registerExpandable(CUSTOMER, 'invoice_settings.default_payment_method', { kind: 'reference', to: 'payment_method' });
 registerExpandable(CUSTOMER, 'test_clock', { kind: 'reference' });
 // Fields Stripe includes only when expanded.
 registerExpandable(CUSTOMER, 'sources', {

@@ -3,9 +3,14 @@
  * updates with Stripe's "empty string unsets" rules, and deletion, which leaves a tombstone that
  * retrieval still answers with `deleted: true`.
  */
+
+import { cardByKey } from '../cards/network.js';
+import { emitEvent } from '../events/outbox.js';
+import { attachTo, loadOrMaterialize } from '../payments/payment-methods/service.js';
 import { invalidRequest, resourceMissing } from '../platform/errors.js';
 import { newId, randomBase62 } from '../platform/ids.js';
 import { applyMetadata } from '../platform/metadata.js';
+import { sortFields } from '../platform/objects.js';
 import type { WriteContext } from '../platform/operation.js';
 import type { Reader, Transaction } from '../store/store.js';
 import {
@@ -72,11 +77,16 @@ async function requireObject(reader: Reader, account: string, type: string, labe
   return row;
 }
 
-async function checkReferences(ctx: WriteContext, input: Partial<CreateInput & UpdateInput>) {
+async function checkReferences(
+  ctx: WriteContext,
+  input: Partial<CreateInput & UpdateInput>,
+  customerId: string | null,
+) {
   const account = ctx.account.id;
   const pm = input.invoice_settings?.default_payment_method;
-  if (pm)
-    await requireObject(
+  // A PaymentMethod attached in this same call is checked once it is attached (see attachOnCreate).
+  if (pm && pm !== input.payment_method) {
+    const row = await requireObject(
       ctx.tx,
       account,
       'payment_method',
@@ -84,8 +94,15 @@ async function checkReferences(ctx: WriteContext, input: Partial<CreateInput & U
       pm,
       'invoice_settings[default_payment_method]',
     );
-  if (input.payment_method)
-    await requireObject(ctx.tx, account, 'payment_method', 'PaymentMethod', input.payment_method, 'payment_method');
+    // The default must already belong to this customer (a new customer has none attached yet).
+    const owner = (JSON.parse(row.json) as { customer: string | null }).customer;
+    if (owner === null || owner !== customerId) {
+      throw invalidRequest(
+        `The customer does not have a payment method with the ID ${pm}. The payment method must be attached to the customer.`,
+        { param: 'invoice_settings[default_payment_method]' },
+      );
+    }
+  }
   if (input.source) await requireObject(ctx.tx, account, 'token', 'source', input.source, 'source');
   if (input.default_source)
     await requireObject(ctx.tx, account, 'source', 'source', input.default_source, 'default_source');
@@ -123,7 +140,7 @@ function setOptional(c: Customer, key: 'business_name' | 'individual_name', valu
 export async function createCustomer(ctx: WriteContext, input: CreateInput): Promise<Customer> {
   checkEmail(input.email);
   checkInvoicePrefix(input.invoice_prefix);
-  await checkReferences(ctx, input);
+  await checkReferences(ctx, input, null);
   const customer: Customer = {
     id: newId('cus'),
     object: 'customer',
@@ -162,7 +179,30 @@ export async function createCustomer(ctx: WriteContext, input: CreateInput): Pro
     data,
     fields: customerIndexFields(data),
   });
+  await emitEvent(ctx, 'customer.created', data);
+  if (input.payment_method) return attachOnCreate(ctx, data, input.payment_method);
   return data;
+}
+
+/**
+ * `payment_method` on create attaches that PaymentMethod (a test id such as `pm_card_visa` makes a
+ * new one) to the new customer, and may also be named as its default in the same call.
+ */
+async function attachOnCreate(ctx: WriteContext, customer: Customer, pmId: string): Promise<Customer> {
+  const loaded = await loadOrMaterialize(ctx, pmId, 'payment_method');
+  await attachTo(ctx, loaded, customer.id, cardByKey(loaded.internal.card));
+  if (customer.invoice_settings.default_payment_method !== pmId) return customer;
+  const before = structuredClone(customer);
+  customer.invoice_settings.default_payment_method = loaded.object.id;
+  await ctx.tx.updateObject({
+    account: ctx.account.id,
+    id: customer.id,
+    type: CUSTOMER,
+    created: customer.created,
+    data: customer,
+  });
+  await emitEvent(ctx, 'customer.updated', customer, before);
+  return customer;
 }
 
 /** Loads a live customer for a write, or answers Stripe's 404 (deleted customers cannot be changed). */
@@ -174,9 +214,10 @@ async function loadForUpdate(tx: Transaction, account: string, id: string): Prom
 
 export async function updateCustomer(ctx: WriteContext, id: string, input: UpdateInput): Promise<Customer> {
   const c = await loadForUpdate(ctx.tx, ctx.account.id, id);
+  const before = structuredClone(c);
   checkEmail(input.email);
   checkInvoicePrefix(input.invoice_prefix);
-  await checkReferences(ctx, input);
+  await checkReferences(ctx, input, id);
   c.address = updated(c.address, input.address === undefined ? undefined : toAddress(input.address), null);
   c.balance = updated(c.balance, input.balance, 0);
   c.description = updated(c.description, input.description, null);
@@ -202,20 +243,14 @@ export async function updateCustomer(ctx: WriteContext, id: string, input: Updat
     data,
     fields: customerIndexFields(data),
   });
+  if (JSON.stringify(before) !== JSON.stringify(data)) await emitEvent(ctx, 'customer.updated', data, before);
   return data;
 }
 
 export async function deleteCustomer(ctx: WriteContext, id: string): Promise<DeletedCustomer> {
-  await loadForUpdate(ctx.tx, ctx.account.id, id);
+  const customer = await loadForUpdate(ctx.tx, ctx.account.id, id);
   const tombstone: DeletedCustomer = { id, object: 'customer', deleted: true };
   await ctx.tx.markDeleted(ctx.account.id, id, tombstone);
+  await emitEvent(ctx, 'customer.deleted', customer);
   return tombstone;
-}
-
-/** Stripe's field order: `id`, `object`, then alphabetical (optional fields land in their place). */
-function sortFields<T extends { id: string; object: string }>(o: T): T {
-  const { id, object, ...rest } = o;
-  const sorted: Record<string, unknown> = { id, object };
-  for (const key of Object.keys(rest).sort()) sorted[key] = (rest as Record<string, unknown>)[key];
-  return sorted as T;
 }

@@ -3,11 +3,19 @@
  * through here, so no object escapes the SDK-type and fixture checks. Later resources add a line to
  * `RESOURCE_TYPES`.
  */
+import { PUBLISHABLE_FIELDS } from '../../src/payments/payment-intents/object.js';
 import { assertShape } from './shape.js';
 
 /** `object` value → [the stripe package's type name, the fixtures3.json resource name]. */
 const RESOURCE_TYPES: Record<string, [string, string]> = {
   customer: ['Customer', 'customer'],
+  balance: ['Balance', 'balance'],
+  balance_transaction: ['BalanceTransaction', 'balance_transaction'],
+  payout: ['Payout', 'payout'],
+  refund: ['Refund', 'refund'],
+  dispute: ['Dispute', 'dispute'],
+  setup_intent: ['SetupIntent', 'setup_intent'],
+  setup_attempt: ['SetupAttempt', 'setup_attempt'],
 };
 
 interface Body {
@@ -29,6 +37,16 @@ export function assertResponseShape(body: unknown): void {
   }
   const known = RESOURCE_TYPES[String(b.object)];
   if (!known) return;
+  // A publishable key sees Stripe.js's redacted PaymentIntent: a subset of the fields, no metadata.
+  if (b.object === 'payment_intent' && !('metadata' in b)) {
+    assertPublishableView(b);
+    return;
+  }
   if (b.deleted === true) assertShape(body, `Deleted${known[0]}`);
   else assertShape(body, known[0], known[1]);
+}
+
+function assertPublishableView(body: object): void {
+  const extra = Object.keys(body).filter((k) => !(PUBLISHABLE_FIELDS as readonly string[]).includes(k));
+  if (extra.length > 0) throw new Error(`publishable PaymentIntent shows secret-key fields: ${extra.join(', ')}`);
 }

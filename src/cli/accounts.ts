@@ -1,0 +1,136 @@
+/**
+ * `sandbank accounts …` and `sandbank time …`: a running server's Sandbank-only settings over HTTP
+ * (`/sandbank/v1/account`, `/sandbank/v1/time/advance`), authenticated like any API call.
+ *   sandbank accounts show --api-key sk_test_… [--url URL]
+ *   sandbank accounts update --api-key sk_test_… [--country GB] [--default-currency gbp]
+ *                            [--pricing 2.4%+30 | --pricing standard] [--url URL]
+ *   sandbank time advance --api-key sk_test_… (--seconds N | --days N) [--url URL]
+ * Results are printed as JSON; an API error is printed to stderr and exits with status 1.
+ */
+import { parseArgs } from 'node:util';
+
+export const ADMIN_USAGE = `  sandbank accounts show --api-key KEY [--url URL]
+  sandbank accounts update --api-key KEY [--country CC] [--default-currency CUR] [--pricing P%+FIXED|standard] [--url URL]
+  sandbank time advance --api-key KEY (--seconds N | --days N) [--url URL]
+
+--url defaults to SANDBANK_URL or http://127.0.0.1:12111; --pricing 2.4%+30 is 2.4% plus 30 minor
+units of the account's currency, --pricing standard returns to Stripe's standard prices. Each account
+has its own clock: time advance moves only the account of --api-key.`;
+
+const DEFAULT_URL = 'http://127.0.0.1:12111';
+
+/** A usage mistake: printed with the usage, exit status 2. */
+class UsageError extends Error {}
+
+function parse(args: string[]) {
+  try {
+    return parseOrThrow(args);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function parseOrThrow(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'api-key': { type: 'string' },
+      url: { type: 'string' },
+      country: { type: 'string' },
+      'default-currency': { type: 'string' },
+      pricing: { type: 'string' },
+      seconds: { type: 'string' },
+      days: { type: 'string' },
+    },
+  });
+  return { values, positionals };
+}
+
+/** `2.4%+30` → `{percent: '2.4', fixed: '30'}`; `standard` → null (back to standard pricing). */
+export function parsePricing(value: string): { percent: string; fixed: string } | null {
+  if (value === 'standard') return null;
+  const match = /^(\d+(?:\.\d+)?)%\+(\d+)$/.exec(value.replaceAll(' ', ''));
+  if (!match) throw new UsageError(`invalid --pricing: ${value} (expected e.g. 2.4%+30, or standard)`);
+  return { percent: match[1] as string, fixed: match[2] as string };
+}
+
+function requireKey(key: string | undefined, command: string): string {
+  if (!key) throw new UsageError(`${command} needs --api-key (the account's secret key)`);
+  return key;
+}
+
+function wholeNumber(flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`invalid --${flag}: ${value} (a whole number)`);
+  return Number(value);
+}
+
+async function call(url: string, key: string, method: 'GET' | 'POST', path: string, form?: URLSearchParams) {
+  let res: Response;
+  try {
+    res = await fetch(url.replace(/\/+$/, '') + path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${key}`,
+        ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(form ? { body: form.toString() } : {}),
+    });
+  } catch (err) {
+    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    throw new Error(`cannot reach Sandbank at ${url}${cause}`);
+  }
+  const body = (await res.json()) as unknown;
+  if (!res.ok) {
+    console.error(JSON.stringify(body, null, 2));
+    process.exitCode = 1;
+    return;
+  }
+  console.log(JSON.stringify(body, null, 2));
+}
+
+/** Runs `accounts …` or `time …` (`args` starts with that word); usage mistakes exit with status 2. */
+export async function runAdminCommand(args: string[]): Promise<void> {
+  try {
+    await run(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\n\nUsage:\n${ADMIN_USAGE}`);
+    process.exitCode = 2;
+  }
+}
+
+async function run(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args);
+  const [command, sub] = positionals;
+  const url = values.url ?? process.env.SANDBANK_URL ?? DEFAULT_URL;
+
+  if (command === 'time' && sub === 'advance') {
+    if ((values.seconds === undefined) === (values.days === undefined)) {
+      throw new UsageError('time advance needs exactly one of --seconds N or --days N');
+    }
+    const seconds =
+      values.seconds !== undefined
+        ? wholeNumber('seconds', values.seconds)
+        : wholeNumber('days', values.days ?? '') * 86_400;
+    const form = new URLSearchParams({ seconds: String(seconds) });
+    return call(url, requireKey(values['api-key'], 'time advance'), 'POST', '/sandbank/v1/time/advance', form);
+  }
+
+  if (command !== 'accounts' || (sub !== 'show' && sub !== 'update')) throw new UsageError(`unknown command`);
+  const key = requireKey(values['api-key'], `accounts ${sub}`);
+  if (sub === 'show') return call(url, key, 'GET', '/sandbank/v1/account');
+
+  const form = new URLSearchParams();
+  if (values.country !== undefined) form.set('country', values.country);
+  if (values['default-currency'] !== undefined) form.set('default_currency', values['default-currency']);
+  if (values.pricing !== undefined) {
+    const pricing = parsePricing(values.pricing);
+    if (pricing === null) form.set('pricing', '');
+    else {
+      form.set('pricing[percent]', pricing.percent);
+      form.set('pricing[fixed]', pricing.fixed);
+    }
+  }
+  return call(url, key, 'POST', '/sandbank/v1/account', form);
+}

@@ -1,0 +1,280 @@
+/**
+ * The hosted 3-D Secure page (Stripe's lives on hooks.stripe.com): where `next_action` sends the
+ * cardholder of an intent in `requires_action`. It shows what is being authenticated and two
+ * buttons — complete or fail — which POST back to the same URL; the intent is then finished and the
+ * browser sent to the merchant's `return_url` (303), or told it may close the window.
+ *
+ * The URL carries the intent's client secret, checked on every request, so only someone handed the
+ * URL can act on the intent. Plain HTML: no script, no external resources, a strict CSP.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatAmount } from '../money/currencies.js';
+import { parseAuthenticationPath } from '../payments/three-d-secure/url.js';
+import type { Clock } from '../platform/clock.js';
+import { StripeError } from '../platform/errors.js';
+import type { MutationContext } from '../platform/operation.js';
+import type { Store } from '../store/store.js';
+
+export type IntentPrefix = 'pi' | 'seti';
+export type Outcome = 'complete' | 'fail';
+
+export interface ThreeDSecurePageDeps {
+  store: Store;
+  clock: Clock;
+  /** Ends authentication of a PaymentIntent (`pi`) or SetupIntent (`seti`) in `requires_action`. */
+  finish: Record<
+    IntentPrefix,
+    (ctx: MutationContext, id: string, outcome: Outcome) => Promise<{ intent: object; returnUrl: string | null }>
+  >;
+  /** Where unexpected errors are reported (default: stderr). */
+  onError?: (err: unknown) => void;
+}
+
+const PREFIX = '/sandbank/3ds/';
+const MAX_BODY_BYTES = 16 * 1024;
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1a1f36; --muted: #697386; --line: #e3e8ee; --accent: #635bff; }
+* { box-sizing: border-box; }
+body { margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center;
+  background: #f6f9fc; color: var(--ink); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+main { width: min(440px, calc(100vw - 32px)); background: #fff; border: 1px solid var(--line);
+  border-radius: 12px; box-shadow: 0 8px 24px rgba(50, 50, 93, .08); padding: 28px; }
+.badge { display: inline-block; font-size: 12px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase;
+  color: #8a4b00; background: #fff4d6; border-radius: 4px; padding: 2px 8px; }
+h1 { font-size: 20px; margin: 12px 0 4px; }
+p { margin: 0 0 16px; color: var(--muted); }
+dl { display: grid; grid-template-columns: auto 1fr; gap: 8px 16px; margin: 0 0 24px; padding: 16px;
+  border: 1px solid var(--line); border-radius: 8px; }
+dt { color: var(--muted); }
+dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
+.amount { font-size: 18px; font-weight: 600; }
+.id { font: 13px/1.6 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+form { display: grid; gap: 10px; margin: 0; }
+button { font: inherit; font-weight: 600; padding: 11px 16px; border-radius: 8px; cursor: pointer; border: 1px solid transparent; }
+.complete { background: var(--accent); color: #fff; }
+.complete:hover { background: #4f46e5; }
+.fail { background: #fff; color: #c0123c; border-color: #f3c2cd; }
+.fail:hover { background: #fff5f7; }
+.result { font-size: 40px; line-height: 1; margin-bottom: 8px; }
+footer { margin-top: 20px; font-size: 12px; color: var(--muted); text-align: center; }
+`;
+
+/** Only this stylesheet may apply; nothing else may load or run. */
+const CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+  "base-uri 'none'",
+].join('; ');
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function document(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<span class="badge">Sandbank test mode</span>
+${body}
+<footer>Sandbank test 3D Secure — no bank or card network is involved.</footer>
+</main>
+</body>
+</html>
+`;
+}
+
+function send(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(html)),
+    'Content-Security-Policy': CSP,
+    // The URL holds the client secret: never leak it to the next site, never cache the page.
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...headers,
+  });
+  res.end(html);
+}
+
+function message(res: ServerResponse, status: number, heading: string, text: string): void {
+  send(res, status, document(heading, `<h1>${escapeHtml(heading)}</h1>\n<p>${escapeHtml(text)}</p>`));
+}
+
+function notFound(res: ServerResponse): void {
+  message(
+    res,
+    404,
+    'Authentication not found',
+    'This authentication link is not valid: the intent does not exist, or the link is incomplete.',
+  );
+}
+
+function sameSecret(given: string, expected: unknown): boolean {
+  if (typeof expected !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+interface Intent {
+  id: string;
+  object: string;
+  status: string;
+  client_secret: string;
+  amount?: number;
+  currency?: string;
+  payment_method?: string | null;
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function intentLabel(intent: Intent): string {
+  return intent.object === 'payment_intent' ? 'payment' : 'card setup';
+}
+
+/** Serves `/sandbank/3ds/{account}/{intent}`; answers false for every other path. */
+export function createThreeDSecurePages(
+  deps: ThreeDSecurePageDeps,
+): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  const onError = deps.onError ?? ((err: unknown) => console.error('3-D Secure page error:', err));
+
+  /** The intent the URL names, if its client secret matches. */
+  async function load(account: string, id: string, secret: string | null): Promise<Intent | undefined> {
+    if (secret === null) return undefined;
+    const row = await deps.store.getObject(account, id);
+    const expectedType = id.startsWith('pi_') ? 'payment_intent' : 'setup_intent';
+    if (!row || row.deleted || row.type !== expectedType) return undefined;
+    const intent = JSON.parse(row.json) as Intent;
+    return sameSecret(secret, intent.client_secret) ? intent : undefined;
+  }
+
+  async function cardLabel(account: string, pmId: string | null | undefined): Promise<string | null> {
+    if (!pmId) return null;
+    const row = await deps.store.getObject(account, pmId);
+    if (!row) return null;
+    const pm = JSON.parse(row.json) as { card?: { brand: string; last4: string } };
+    if (!pm.card) return null;
+    const brand = pm.card.brand === 'amex' ? 'American Express' : pm.card.brand.replace(/^./, (c) => c.toUpperCase());
+    return `${brand} •••• ${pm.card.last4}`;
+  }
+
+  async function showPage(res: ServerResponse, account: string, intent: Intent, action: string): Promise<void> {
+    const rows: [string, string, string?][] = [];
+    if (intent.object === 'payment_intent' && intent.amount !== undefined && intent.currency) {
+      rows.push(['Amount', formatAmount(intent.amount, intent.currency), 'amount']);
+    }
+    rows.push(['Merchant', account, 'id']);
+    const card = await cardLabel(account, intent.payment_method);
+    if (card) rows.push(['Card', card]);
+    rows.push([intent.object === 'payment_intent' ? 'PaymentIntent' : 'SetupIntent', intent.id, 'id']);
+    const details = `<dl>\n${rows
+      .map(([k, v, cls]) => `<dt>${escapeHtml(k)}</dt><dd${cls ? ` class="${cls}"` : ''}>${escapeHtml(v)}</dd>`)
+      .join('\n')}\n</dl>`;
+    if (intent.status !== 'requires_action') {
+      const body = `<h1>Nothing to authenticate</h1>
+<p>This ${intentLabel(intent)} does not wait for authentication: its status is <strong>${escapeHtml(intent.status)}</strong>.</p>
+${details}`;
+      send(res, 200, document('Nothing to authenticate', body));
+      return;
+    }
+    const body = `<h1>Authenticate this ${intentLabel(intent)}</h1>
+<p>A real bank would ask the cardholder to confirm. Here you choose how authentication ends.</p>
+${details}
+<form method="post" action="${escapeHtml(action)}">
+<button class="complete" type="submit" name="outcome" value="complete">Complete authentication</button>
+<button class="fail" type="submit" name="outcome" value="fail">Fail authentication</button>
+</form>`;
+    send(res, 200, document('Sandbank test 3D Secure', body));
+  }
+
+  async function finish(req: IncomingMessage, res: ServerResponse, accountId: string, intent: Intent): Promise<void> {
+    let outcome: string | null;
+    try {
+      outcome = new URLSearchParams(await readBody(req)).get('outcome');
+    } catch (err) {
+      if (err instanceof BodyTooLarge) return message(res, 413, 'Request too large', 'The form sent too much data.');
+      throw err;
+    }
+    if (outcome !== 'complete' && outcome !== 'fail') {
+      return message(res, 400, 'Choose an outcome', 'Send outcome=complete or outcome=fail.');
+    }
+    const account = await deps.store.getAccount(accountId);
+    if (!account) return notFound(res);
+    const prefix: IntentPrefix = intent.object === 'payment_intent' ? 'pi' : 'seti';
+    const origin = `http://${req.headers.host ?? '127.0.0.1'}`;
+    let result: { intent: object; returnUrl: string | null };
+    try {
+      result = await deps.store.transaction((tx) =>
+        deps.finish[prefix]({ account, tx, clock: deps.clock, origin, request: null }, intent.id, outcome),
+      );
+    } catch (err) {
+      if (err instanceof StripeError) return message(res, 400, 'Authentication not possible', err.message);
+      throw err;
+    }
+    const finished = (result.intent as { status?: string }).status;
+    const succeeded = outcome === 'complete' && finished !== 'requires_payment_method';
+    if (result.returnUrl !== null && URL.canParse(result.returnUrl)) {
+      const location = new URL(result.returnUrl).href;
+      const text = `Continue to ${location}`;
+      send(res, 303, document('Redirecting', `<h1>Redirecting…</h1>\n<p>${escapeHtml(text)}</p>`), {
+        Location: location,
+      });
+      return;
+    }
+    const [mark, heading] = succeeded ? ['✓', 'Authentication complete'] : ['✕', 'Authentication failed'];
+    const body = `<div class="result">${mark}</div>\n<h1>${heading}</h1>\n<p>You can close this window.</p>`;
+    send(res, 200, document(heading, body));
+  }
+
+  return async function handle(req, res) {
+    const url = req.url ?? '/';
+    if (!url.startsWith(PREFIX)) return false;
+    try {
+      const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+      const target = parseAuthenticationPath(path);
+      if (!target) {
+        notFound(res);
+        return true;
+      }
+      const secret = query.get('client_secret');
+      const intent = await load(target.account, target.intentId, secret);
+      if (!intent) {
+        notFound(res);
+        return true;
+      }
+      const action = `?client_secret=${encodeURIComponent(intent.client_secret)}`;
+      if (req.method === 'GET' || req.method === 'HEAD') await showPage(res, target.account, intent, action);
+      else if (req.method === 'POST') await finish(req, res, target.account, intent);
+      else message(res, 405, 'Method not allowed', 'Open this page in a browser.');
+    } catch (err) {
+      onError(err);
+      if (!res.headersSent) message(res, 500, 'Something went wrong', 'Sandbank could not handle this request.');
+      else res.destroy();
+    }
+    return true;
+  };
+}

@@ -1,0 +1,153 @@
+/** The Charge endpoints. Charges are made by confirming PaymentIntents; capture goes through the intent. */
+import { addressParam } from '../../customers/params.js';
+import { emitEvent } from '../../events/outbox.js';
+import { invalidRequest } from '../../platform/errors.js';
+import { expandParam, listPage, listParams, searchPage, searchParams } from '../../platform/list.js';
+import { applyMetadata } from '../../platform/metadata.js';
+import { loadObject } from '../../platform/objects.js';
+import { type Json, type Operation, readOperation, writeOperation } from '../../platform/operation.js';
+import { p, params } from '../../platform/params.js';
+import { parseSearchQuery } from '../../platform/search.js';
+import { capturePaymentIntent } from '../payment-intents/service.js';
+import { CHARGE, type Charge, chargeSearch } from './object.js';
+import { loadCharge, saveCharge } from './service.js';
+
+const updateChargeParams = params({
+  customer: p.string(),
+  description: p.string(),
+  expand: expandParam,
+  fraud_details: p.hash({ user_report: p.enum(['fraudulent', 'safe']) }),
+  metadata: p.stringMap(),
+  receipt_email: p.string(),
+  shipping: p.hash({
+    address: p.hash(addressParam.shape ?? {}, { required: true }),
+    carrier: p.string(),
+    name: p.string({ required: true }),
+    phone: p.string(),
+    tracking_number: p.string(),
+  }),
+  transfer_group: p.string(),
+});
+
+const captureChargeParams = params({
+  amount: p.integer({ min: 1 }),
+  application_fee: p.integer(),
+  application_fee_amount: p.integer(),
+  expand: expandParam,
+  receipt_email: p.string(),
+  statement_descriptor: p.string(),
+  statement_descriptor_suffix: p.string(),
+  transfer_data: p.opaque(),
+  transfer_group: p.string(),
+});
+
+const listChargesParams = params({
+  ...listParams,
+  created: p.range(),
+  customer: p.string(),
+  payment_intent: p.string(),
+  transfer_group: p.string(),
+});
+
+const json = (c: Charge) => c as unknown as Json;
+
+export const chargeOperations: Operation[] = [
+  readOperation({
+    method: 'GET',
+    path: '/v1/charges/search',
+    name: 'charges.search',
+    params: params(searchParams),
+    returns: { search: CHARGE },
+    handler: async (ctx, input) =>
+      searchPage(ctx.reader, {
+        account: ctx.account.id,
+        type: CHARGE,
+        url: '/v1/charges/search',
+        input,
+        ...parseSearchQuery(input.query, chargeSearch),
+      }),
+  }),
+  readOperation({
+    method: 'GET',
+    path: '/v1/charges/:id',
+    name: 'charges.retrieve',
+    params: params({ expand: expandParam }),
+    returns: { object: CHARGE },
+    handler: async (ctx, _input, { id }) =>
+      json((await loadObject<Charge>(ctx.reader, ctx.account.id, id as string, CHARGE)).object),
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/charges/:id',
+    name: 'charges.update',
+    params: updateChargeParams,
+    returns: { object: CHARGE },
+    handler: async (ctx, input, { id }) => {
+      const loaded = await loadCharge(ctx, id as string);
+      const charge = loaded.object;
+      const before = structuredClone(charge);
+      if (input.customer) {
+        if (charge.customer && charge.customer !== input.customer) {
+          throw invalidRequest('A charge that already has a customer cannot be given another one.', {
+            param: 'customer',
+          });
+        }
+        await loadObject(ctx.tx, ctx.account.id, input.customer, 'customer', { param: 'customer' });
+        charge.customer = input.customer;
+      }
+      if (input.description !== undefined) charge.description = input.description;
+      if (input.receipt_email !== undefined) charge.receipt_email = input.receipt_email;
+      if (input.shipping !== undefined) charge.shipping = input.shipping;
+      if (input.transfer_group !== undefined) charge.transfer_group = input.transfer_group;
+      if (input.fraud_details?.user_report) charge.fraud_details = { user_report: input.fraud_details.user_report };
+      charge.metadata = applyMetadata(charge.metadata, input.metadata);
+      await saveCharge(ctx, loaded);
+      if (JSON.stringify(before) !== JSON.stringify(charge)) await emitEvent(ctx, 'charge.updated', charge, before);
+      return json(charge);
+    },
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/charges/:id/capture',
+    name: 'charges.capture',
+    params: captureChargeParams,
+    returns: { object: CHARGE },
+    handler: async (ctx, input, { id }) => {
+      const loaded = await loadCharge(ctx, id as string);
+      const charge = loaded.object;
+      if (charge.captured) {
+        throw invalidRequest(`Charge ${charge.id} has already been captured.`, { code: 'charge_already_captured' });
+      }
+      if (!charge.payment_intent || charge.status !== 'succeeded') {
+        throw invalidRequest(`Charge ${charge.id} cannot be captured because it has a status of ${charge.status}.`);
+      }
+      await capturePaymentIntent(ctx, charge.payment_intent, {
+        ...(input.amount != null ? { amount_to_capture: input.amount } : {}),
+        ...(input.statement_descriptor != null ? { statement_descriptor: input.statement_descriptor } : {}),
+        ...(input.statement_descriptor_suffix != null
+          ? { statement_descriptor_suffix: input.statement_descriptor_suffix }
+          : {}),
+      });
+      return json((await loadCharge(ctx, id as string)).object);
+    },
+  }),
+  readOperation({
+    method: 'GET',
+    path: '/v1/charges',
+    name: 'charges.list',
+    params: listChargesParams,
+    returns: { list: CHARGE },
+    handler: async (ctx, input) => {
+      const equals: Record<string, string> = {};
+      if (input.customer) equals.customer = input.customer;
+      if (input.payment_intent) equals.payment_intent = input.payment_intent;
+      return (await listPage(ctx.reader, {
+        account: ctx.account.id,
+        type: CHARGE,
+        url: '/v1/charges',
+        input,
+        equals,
+      })) as unknown as Json;
+    },
+  }),
+];

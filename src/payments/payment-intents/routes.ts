@@ -1,0 +1,171 @@
+/** The PaymentIntent endpoints: thin handlers over the service; publishable-key rules live here. */
+import { invalidRequest } from '../../platform/errors.js';
+import { listPage, searchPage } from '../../platform/list.js';
+import { loadObject } from '../../platform/objects.js';
+import {
+  type Json,
+  type Operation,
+  type ReadContext,
+  readOperation,
+  writeOperation,
+} from '../../platform/operation.js';
+import { parseSearchQuery } from '../../platform/search.js';
+import type { Reader } from '../../store/store.js';
+import type { ConfirmInput } from './confirm.js';
+import { PAYMENT_INTENT, type PaymentIntent, paymentIntentSearch, publishableView } from './object.js';
+import {
+  cancelPaymentIntentParams,
+  capturePaymentIntentParams,
+  confirmPaymentIntentParams,
+  createPaymentIntentParams,
+  incrementAuthorizationParams,
+  listPaymentIntentsParams,
+  retrievePaymentIntentParams,
+  searchPaymentIntentsParams,
+  updatePaymentIntentParams,
+} from './params.js';
+import {
+  cancelPaymentIntent,
+  capturePaymentIntent,
+  confirmPaymentIntent,
+  createPaymentIntent,
+  incrementAuthorization,
+  updatePaymentIntent,
+} from './service.js';
+
+const json = (pi: PaymentIntent) => pi as unknown as Json;
+
+function secretMismatch(): Error {
+  return invalidRequest('The client_secret provided does not match any associated PaymentIntent on this account.', {
+    param: 'client_secret',
+  });
+}
+
+/**
+ * A publishable key (Stripe.js) reaches an intent only with its client secret, and sees the
+ * redacted view; a secret key sees everything.
+ */
+async function checkPublishable(
+  ctx: ReadContext,
+  reader: Reader,
+  id: string,
+  clientSecret: string | null | undefined,
+): Promise<boolean> {
+  if (ctx.principal.kind !== 'publishable') return false;
+  if (!clientSecret) {
+    throw invalidRequest(
+      'You must provide a client_secret when retrieving or confirming a PaymentIntent with a publishable key.',
+      { code: 'parameter_missing', param: 'client_secret' },
+    );
+  }
+  const pi = (await loadObject<PaymentIntent>(reader, ctx.account.id, id, PAYMENT_INTENT)).object;
+  if (pi.client_secret !== clientSecret) throw secretMismatch();
+  return true;
+}
+
+export const paymentIntentOperations: Operation[] = [
+  writeOperation({
+    method: 'POST',
+    path: '/v1/payment_intents',
+    name: 'payment_intents.create',
+    params: createPaymentIntentParams,
+    returns: { object: PAYMENT_INTENT },
+    handler: async (ctx, input) => json(await createPaymentIntent(ctx, input)),
+  }),
+  readOperation({
+    method: 'GET',
+    path: '/v1/payment_intents/search',
+    name: 'payment_intents.search',
+    params: searchPaymentIntentsParams,
+    returns: { search: PAYMENT_INTENT },
+    handler: async (ctx, input) =>
+      searchPage(ctx.reader, {
+        account: ctx.account.id,
+        type: PAYMENT_INTENT,
+        url: '/v1/payment_intents/search',
+        input,
+        ...parseSearchQuery(input.query, paymentIntentSearch),
+      }),
+  }),
+  readOperation({
+    method: 'GET',
+    path: '/v1/payment_intents/:id',
+    name: 'payment_intents.retrieve',
+    params: retrievePaymentIntentParams,
+    returns: { object: PAYMENT_INTENT },
+    publishable: true,
+    handler: async (ctx, input, { id }) => {
+      const redacted = await checkPublishable(ctx, ctx.reader, id as string, input.client_secret);
+      const pi = (await loadObject<PaymentIntent>(ctx.reader, ctx.account.id, id as string, PAYMENT_INTENT)).object;
+      return redacted ? publishableView(pi) : json(pi);
+    },
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/payment_intents/:id',
+    name: 'payment_intents.update',
+    params: updatePaymentIntentParams,
+    returns: { object: PAYMENT_INTENT },
+    handler: async (ctx, input, { id }) => json(await updatePaymentIntent(ctx, id as string, input)),
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/payment_intents/:id/confirm',
+    name: 'payment_intents.confirm',
+    params: confirmPaymentIntentParams,
+    returns: { object: PAYMENT_INTENT },
+    publishable: true,
+    handler: async (ctx, input, { id }) => {
+      const redacted = await checkPublishable(ctx, ctx.tx, id as string, input.client_secret);
+      if (redacted) {
+        const pi = (await loadObject<PaymentIntent>(ctx.tx, ctx.account.id, id as string, PAYMENT_INTENT)).object;
+        if (pi.confirmation_method === 'manual') {
+          throw invalidRequest(
+            'This PaymentIntent has `confirmation_method=manual`, so it can only be confirmed with your secret key.',
+          );
+        }
+      }
+      const pi = await confirmPaymentIntent(ctx, id as string, input as ConfirmInput);
+      return redacted ? publishableView(pi) : json(pi);
+    },
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/payment_intents/:id/capture',
+    name: 'payment_intents.capture',
+    params: capturePaymentIntentParams,
+    returns: { object: PAYMENT_INTENT },
+    handler: async (ctx, input, { id }) => json(await capturePaymentIntent(ctx, id as string, input)),
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/payment_intents/:id/cancel',
+    name: 'payment_intents.cancel',
+    params: cancelPaymentIntentParams,
+    returns: { object: PAYMENT_INTENT },
+    handler: async (ctx, input, { id }) => json(await cancelPaymentIntent(ctx, id as string, input)),
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/payment_intents/:id/increment_authorization',
+    name: 'payment_intents.increment_authorization',
+    params: incrementAuthorizationParams,
+    returns: { object: PAYMENT_INTENT },
+    handler: async (ctx, input, { id }) => json(await incrementAuthorization(ctx, id as string, input)),
+  }),
+  readOperation({
+    method: 'GET',
+    path: '/v1/payment_intents',
+    name: 'payment_intents.list',
+    params: listPaymentIntentsParams,
+    returns: { list: PAYMENT_INTENT },
+    handler: async (ctx, input) =>
+      (await listPage(ctx.reader, {
+        account: ctx.account.id,
+        type: PAYMENT_INTENT,
+        url: '/v1/payment_intents',
+        input,
+        ...(input.customer ? { equals: { customer: input.customer } } : {}),
+      })) as unknown as Json,
+  }),
+];
