@@ -3,11 +3,12 @@
  * transactions summed per currency and status) and the ledger itself, read-only. Balance
  * transactions are written by the resources that move money (charges, refunds, disputes, payouts).
  */
+
 import { invalidRequest, resourceMissing } from '../platform/errors.js';
 import { registerExpandable } from '../platform/expand.js';
 import { listPage } from '../platform/list.js';
-import { loadObject } from '../platform/objects.js';
 import { type Json, type Operation, readOperation } from '../platform/operation.js';
+import { retrieveOperation } from '../platform/resource-routes.js';
 import { listBalanceTransactionsParams, retrieveBalanceParams, retrieveBalanceTransactionParams } from './params.js';
 import { BALANCE_TRANSACTION, balanceObject } from './transactions.js';
 
@@ -26,18 +27,12 @@ export const balanceOperations: Operation[] = [
     returns: { object: 'balance' },
     handler: async (ctx) => (await balanceObject(ctx.reader, ctx.account)) as unknown as Json,
   }),
-  readOperation({
-    method: 'GET',
+  retrieveOperation({
     path: '/v1/balance_transactions/:id',
     name: 'balance_transactions.retrieve',
+    type: BALANCE_TRANSACTION,
+    label: 'balance transaction',
     params: retrieveBalanceTransactionParams,
-    returns: { object: BALANCE_TRANSACTION },
-    handler: async (ctx, _input, { id }) => {
-      const loaded = await loadObject<Json>(ctx.reader, ctx.account.id, id as string, BALANCE_TRANSACTION, {
-        label: 'balance transaction',
-      });
-      return loaded.object;
-    },
   }),
   readOperation({
     method: 'GET',

@@ -15,6 +15,19 @@ export interface Address {
   state: string | null;
 }
 
+/** An address from parameters: every field present, `null` where not given. */
+export function toAddress(a: { [K in keyof Address]?: string | null } | null | undefined): Address | null {
+  if (!a) return null;
+  return {
+    city: a.city ?? null,
+    country: a.country ?? null,
+    line1: a.line1 ?? null,
+    line2: a.line2 ?? null,
+    postal_code: a.postal_code ?? null,
+    state: a.state ?? null,
+  };
+}
+
 export interface Shipping {
   address: Address;
   name: string;

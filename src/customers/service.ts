@@ -21,6 +21,7 @@ import {
   type DeletedCustomer,
   type InvoiceSettings,
   type Shipping,
+  toAddress,
 } from './object.js';
 import type { createCustomerParams, updateCustomerParams } from './params.js';
 
@@ -43,18 +44,6 @@ function checkInvoicePrefix(prefix: string | null | undefined): void {
       param: 'invoice_prefix',
     });
   }
-}
-
-function toAddress(a: { [K in keyof Address]?: string | null } | null | undefined): Address | null {
-  if (!a) return null;
-  return {
-    city: a.city ?? null,
-    country: a.country ?? null,
-    line1: a.line1 ?? null,
-    line2: a.line2 ?? null,
-    postal_code: a.postal_code ?? null,
-    state: a.state ?? null,
-  };
 }
 
 function toShipping(

@@ -1,8 +1,9 @@
 /** The Payout endpoints and the job that moves payouts along: thin handlers over the service. */
-import { loadObject } from '../platform/objects.js';
+
 import { type Json, type Operation, readOperation, writeOperation } from '../platform/operation.js';
+import { retrieveOperation } from '../platform/resource-routes.js';
 import type { JobHandler } from '../platform/scheduler.js';
-import { PAYOUT, type Payout } from './object.js';
+import { PAYOUT } from './object.js';
 import {
   cancelPayoutParams,
   createPayoutParams,
@@ -21,15 +22,7 @@ export const payoutOperations: Operation[] = [
     returns: { object: PAYOUT },
     handler: async (ctx, input) => (await createPayout(ctx, input)) as unknown as Json,
   }),
-  readOperation({
-    method: 'GET',
-    path: '/v1/payouts/:id',
-    name: 'payouts.retrieve',
-    params: retrievePayoutParams,
-    returns: { object: PAYOUT },
-    handler: async (ctx, _input, { id }) =>
-      (await loadObject<Payout>(ctx.reader, ctx.account.id, id as string, PAYOUT)).object as unknown as Json,
-  }),
+  retrieveOperation({ path: '/v1/payouts/:id', name: 'payouts.retrieve', type: PAYOUT, params: retrievePayoutParams }),
   writeOperation({
     method: 'POST',
     path: '/v1/payouts/:id',

@@ -1,11 +1,12 @@
 /**
  * Scheduled work: what Stripe does later (funds becoming available, payouts arriving, refunds
  * failing, disputes opening) is a job row due at a time on its account's clock, written in the same
- * transaction as the change that scheduled it. The scheduler runs each due job in a transaction of
- * its own that also deletes it, so a job happens exactly once even across crashes and nodes
- * (PostgreSQL hands a locked job to one node only).
+ * transaction as the change that scheduled it. The scheduler claims the due jobs in batches and runs
+ * them in one transaction, each job inside a savepoint together with its own deletion: a job happens
+ * exactly once even across crashes and nodes (PostgreSQL hands a locked job to one node only), one
+ * failing job is retried later without undoing the others, and a batch costs one commit.
  */
-import type { Job, Store } from '../store/store.js';
+import type { Account, Job, Store, Transaction } from '../store/store.js';
 import { accountClock, type Clock } from './clock.js';
 import type { MutationContext } from './operation.js';
 
@@ -15,6 +16,8 @@ export type JobHandler = (ctx: MutationContext, job: Job) => Promise<void>;
 const RETRY_AFTER = 60;
 /** A job that keeps failing is dropped after this many attempts (and reported each time). */
 const MAX_ATTEMPTS = 10;
+/** Jobs per transaction. */
+const BATCH = 100;
 
 export interface SchedulerOptions {
   store: Store;
@@ -62,39 +65,47 @@ export class Scheduler {
 
   private async drain(): Promise<number> {
     let count = 0;
-    while (await this.runOne()) count++;
-    return count;
+    for (;;) {
+      const ran = await this.runBatch();
+      if (ran === 0) return count;
+      count += ran;
+    }
   }
 
-  private async runOne(): Promise<boolean> {
-    const { store, clock, handlers } = this.opts;
+  /** Claims a batch of due jobs and runs them in one transaction; resolves with how many were claimed. */
+  private runBatch(): Promise<number> {
+    const { store, clock } = this.opts;
     const now = clock.now();
-    let failed: Job | undefined;
+    return store.transaction(async (tx) => {
+      const jobs = await tx.claimDueJobs(now, BATCH);
+      const accounts = new Map<string, Account | undefined>();
+      for (const job of jobs) {
+        if (!accounts.has(job.account)) accounts.set(job.account, await tx.getAccount(job.account));
+        await this.runJob(tx, job, accounts.get(job.account), now);
+      }
+      return jobs.length;
+    });
+  }
+
+  private async runJob(tx: Transaction, job: Job, account: Account | undefined, now: number): Promise<void> {
     try {
-      return await store.transaction(async (tx) => {
-        const job = await tx.claimDueJob(now);
-        if (!job) return false;
-        failed = job;
-        const handler = handlers[job.kind];
-        const account = await tx.getAccount(job.account);
+      await tx.savepoint(async () => {
+        const handler = this.opts.handlers[job.kind];
         if (!handler || !account) throw new Error(`job ${job.seq}: no handler for ${job.kind} or no account`);
-        await handler(
-          { account, tx, clock: accountClock(clock, account), origin: this.opts.origin(), request: null },
-          job,
-        );
+        const ctx = {
+          account,
+          tx,
+          clock: accountClock(this.opts.clock, account),
+          origin: this.opts.origin(),
+          request: null,
+        };
+        await handler(ctx, job);
         await tx.deleteJob(job.seq);
-        return true;
       });
     } catch (err) {
-      if (!failed) throw err;
-      const job: Job = failed;
       this.opts.onError(err, job);
-      const offset = (await store.getAccount(job.account))?.clockOffset ?? 0;
-      await store.transaction(async (tx) => {
-        if (job.attempts + 1 >= MAX_ATTEMPTS) await tx.deleteJob(job.seq);
-        else await tx.retryJob(job.seq, now + offset + RETRY_AFTER);
-      });
-      return true;
+      if (job.attempts + 1 >= MAX_ATTEMPTS) await tx.deleteJob(job.seq);
+      else await tx.retryJob(job.seq, now + (account?.clockOffset ?? 0) + RETRY_AFTER);
     }
   }
 }

@@ -359,17 +359,30 @@ class SqlTransaction extends SqlReader implements Transaction {
     return rows.map(toJob);
   }
 
-  async claimDueJob(realNow: number): Promise<Job | undefined> {
+  async claimDueJobs(realNow: number, limit: number): Promise<Job[]> {
     const columns = JOB_COLUMNS.split(', ')
       .map((c) => `j.${c}`)
       .join(', ');
-    const row = await this.conn.get(
+    const rows = await this.conn.all(
       `SELECT ${columns} FROM jobs j JOIN accounts a ON a.id = j.account
-       WHERE j.due_at - a.clock_offset <= ? ORDER BY j.due_at - a.clock_offset, j.seq LIMIT 1
+       WHERE j.due_at - a.clock_offset <= ? ORDER BY j.due_at - a.clock_offset, j.seq LIMIT ?
        ${this.driver.dialect.forUpdateSkipLocked.replace('FOR UPDATE', 'FOR UPDATE OF j')}`,
-      [realNow],
+      [realNow, limit],
     );
-    return row && toJob(row);
+    return rows.map(toJob);
+  }
+
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    await this.conn.run('SAVEPOINT nested');
+    try {
+      const result = await fn();
+      await this.conn.run('RELEASE SAVEPOINT nested');
+      return result;
+    } catch (err) {
+      await this.conn.run('ROLLBACK TO SAVEPOINT nested');
+      await this.conn.run('RELEASE SAVEPOINT nested');
+      throw err;
+    }
   }
 
   async deleteJob(seq: number): Promise<void> {

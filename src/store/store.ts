@@ -189,10 +189,15 @@ export interface Transaction extends Reader {
   /** Jobs already scheduled for a target (to avoid scheduling one twice). */
   jobsFor(account: string, target: string): Promise<Job[]>;
   /**
-   * The oldest job that is due on its account's clock (`realNow` plus the account's offset), locked
-   * until commit; other nodes skip it.
+   * Up to `limit` jobs due on their accounts' clocks (`realNow` plus each account's offset), oldest
+   * first, locked until commit; other nodes skip them.
    */
-  claimDueJob(realNow: number): Promise<Job | undefined>;
+  claimDueJobs(realNow: number, limit: number): Promise<Job[]>;
+  /**
+   * Runs `fn` so that if it throws, only its own writes are undone and the transaction goes on (a
+   * SQL savepoint): one failing job must not take the others of its batch with it.
+   */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
   /** Removes a job (done, or cancelled). */
   deleteJob(seq: number): Promise<void>;
   /** Moves a failed job later and counts the attempt. */

@@ -1,12 +1,14 @@
 /** The Charge endpoints. Charges are made by confirming PaymentIntents; capture goes through the intent. */
+
 import { addressParam } from '../../customers/params.js';
 import { emitEvent } from '../../events/outbox.js';
 import { invalidRequest } from '../../platform/errors.js';
-import { expandParam, listPage, listParams, searchPage, searchParams } from '../../platform/list.js';
+import { expandParam, listParams, searchPage, searchParams } from '../../platform/list.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { loadObject } from '../../platform/objects.js';
 import { type Json, type Operation, readOperation, writeOperation } from '../../platform/operation.js';
 import { p, params } from '../../platform/params.js';
+import { listOperation, retrieveOperation } from '../../platform/resource-routes.js';
 import { parseSearchQuery } from '../../platform/search.js';
 import { capturePaymentIntent } from '../payment-intents/service.js';
 import { CHARGE, type Charge, chargeSearch } from './object.js';
@@ -67,14 +69,11 @@ export const chargeOperations: Operation[] = [
         ...parseSearchQuery(input.query, chargeSearch),
       }),
   }),
-  readOperation({
-    method: 'GET',
+  retrieveOperation({
     path: '/v1/charges/:id',
     name: 'charges.retrieve',
+    type: CHARGE,
     params: params({ expand: expandParam }),
-    returns: { object: CHARGE },
-    handler: async (ctx, _input, { id }) =>
-      json((await loadObject<Charge>(ctx.reader, ctx.account.id, id as string, CHARGE)).object),
   }),
   writeOperation({
     method: 'POST',
@@ -131,23 +130,11 @@ export const chargeOperations: Operation[] = [
       return json((await loadCharge(ctx, id as string)).object);
     },
   }),
-  readOperation({
-    method: 'GET',
+  listOperation({
     path: '/v1/charges',
     name: 'charges.list',
+    type: CHARGE,
     params: listChargesParams,
-    returns: { list: CHARGE },
-    handler: async (ctx, input) => {
-      const equals: Record<string, string> = {};
-      if (input.customer) equals.customer = input.customer;
-      if (input.payment_intent) equals.payment_intent = input.payment_intent;
-      return (await listPage(ctx.reader, {
-        account: ctx.account.id,
-        type: CHARGE,
-        url: '/v1/charges',
-        input,
-        equals,
-      })) as unknown as Json;
-    },
+    filters: { customer: true, payment_intent: true },
   }),
 ];

@@ -3,7 +3,9 @@
  * request for information, `warning_*` statuses, no money moves) or as a chargeback (the amount and
  * a dispute fee are withdrawn at once). Its state machine is the table below.
  */
+
 import type { BalanceTransaction } from '../../balance/transactions.js';
+import type { Address } from '../../customers/object.js';
 import { invalidRequest } from '../../platform/errors.js';
 import { registerExpandable } from '../../platform/expand.js';
 import type { Metadata } from '../../platform/metadata.js';
@@ -66,7 +68,7 @@ export interface CompellingEvidenceTransaction {
   customer_email_address: string | null;
   customer_purchase_ip: string | null;
   product_description: string | null;
-  shipping_address: Record<string, string | null> | null;
+  shipping_address: Address | null;
 }
 
 export interface EnhancedEvidence {

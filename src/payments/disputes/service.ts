@@ -11,8 +11,10 @@
  * balance transaction (`reporting_category: dispute`); winning returns the amount in another
  * (`dispute_reversal`). Inquiries move no money until they escalate.
  */
+
 import { recordBalanceTransaction } from '../../balance/transactions.js';
 import { cardByKey, type DisputeReason } from '../../cards/network.js';
+import { toAddress } from '../../customers/object.js';
 import { emitEvent } from '../../events/outbox.js';
 import { disputeFee } from '../../money/pricing.js';
 import { invalidRequest } from '../../platform/errors.js';
@@ -220,18 +222,6 @@ async function openDispute(ctx: MutationContext, job: Job): Promise<void> {
 
 // ---- evidence ----
 
-function address(a: Record<string, string | null | undefined> | null | undefined) {
-  if (!a) return null;
-  return {
-    city: a.city ?? null,
-    country: a.country ?? null,
-    line1: a.line1 ?? null,
-    line2: a.line2 ?? null,
-    postal_code: a.postal_code ?? null,
-    state: a.state ?? null,
-  };
-}
-
 type TransactionInput = { [K in keyof CompellingEvidenceTransaction]?: unknown };
 
 function transaction(t: TransactionInput): CompellingEvidenceTransaction {
@@ -243,7 +233,7 @@ function transaction(t: TransactionInput): CompellingEvidenceTransaction {
     customer_email_address: s(t.customer_email_address),
     customer_purchase_ip: s(t.customer_purchase_ip),
     product_description: s(t.product_description),
-    shipping_address: address(t.shipping_address as Record<string, string | null> | null | undefined),
+    shipping_address: toAddress(t.shipping_address as Record<string, string | null> | null | undefined),
   };
 }
 

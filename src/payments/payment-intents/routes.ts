@@ -1,6 +1,7 @@
 /** The PaymentIntent endpoints: thin handlers over the service; publishable-key rules live here. */
+
 import { invalidRequest } from '../../platform/errors.js';
-import { listPage, searchPage } from '../../platform/list.js';
+import { searchPage } from '../../platform/list.js';
 import { loadObject } from '../../platform/objects.js';
 import {
   type Json,
@@ -9,6 +10,7 @@ import {
   readOperation,
   writeOperation,
 } from '../../platform/operation.js';
+import { listOperation } from '../../platform/resource-routes.js';
 import { parseSearchQuery } from '../../platform/search.js';
 import type { Reader } from '../../store/store.js';
 import type { ConfirmInput } from './confirm.js';
@@ -153,19 +155,11 @@ export const paymentIntentOperations: Operation[] = [
     returns: { object: PAYMENT_INTENT },
     handler: async (ctx, input, { id }) => json(await incrementAuthorization(ctx, id as string, input)),
   }),
-  readOperation({
-    method: 'GET',
+  listOperation({
     path: '/v1/payment_intents',
     name: 'payment_intents.list',
+    type: PAYMENT_INTENT,
     params: listPaymentIntentsParams,
-    returns: { list: PAYMENT_INTENT },
-    handler: async (ctx, input) =>
-      (await listPage(ctx.reader, {
-        account: ctx.account.id,
-        type: PAYMENT_INTENT,
-        url: '/v1/payment_intents',
-        input,
-        ...(input.customer ? { equals: { customer: input.customer } } : {}),
-      })) as unknown as Json,
+    filters: { customer: true },
   }),
 ];

@@ -22,7 +22,6 @@ import {
   type PaymentIntentState,
   requireStatus,
   transition,
-  unexpectedState,
 } from './object.js';
 import type {
   cancelPaymentIntentParams,

@@ -1,9 +1,11 @@
 /** The PaymentMethod endpoints, and a customer's PaymentMethods. */
+
 import { CUSTOMER } from '../../customers/object.js';
 import { invalidRequest } from '../../platform/errors.js';
 import { listPage } from '../../platform/list.js';
 import { loadObject } from '../../platform/objects.js';
 import { type Json, type Operation, readOperation, writeOperation } from '../../platform/operation.js';
+import { listOperation, retrieveOperation } from '../../platform/resource-routes.js';
 import { PAYMENT_METHOD, PAYMENT_METHOD_LABEL, type PaymentMethod } from './object.js';
 import {
   attachPaymentMethodParams,
@@ -33,20 +35,12 @@ export const paymentMethodOperations: Operation[] = [
     publishable: true,
     handler: async (ctx, input) => json(await createPaymentMethod(ctx, input)),
   }),
-  readOperation({
-    method: 'GET',
+  retrieveOperation({
     path: '/v1/payment_methods/:id',
     name: 'payment_methods.retrieve',
+    type: PAYMENT_METHOD,
+    label: PAYMENT_METHOD_LABEL,
     params: retrievePaymentMethodParams,
-    returns: { object: PAYMENT_METHOD },
-    handler: async (ctx, _input, { id }) =>
-      json(
-        (
-          await loadObject<PaymentMethod>(ctx.reader, ctx.account.id, id as string, PAYMENT_METHOD, {
-            label: PAYMENT_METHOD_LABEL,
-          })
-        ).object,
-      ),
   }),
   writeOperation({
     method: 'POST',
@@ -56,22 +50,12 @@ export const paymentMethodOperations: Operation[] = [
     returns: { object: PAYMENT_METHOD },
     handler: async (ctx, input, { id }) => json(await updatePaymentMethod(ctx, id as string, input)),
   }),
-  readOperation({
-    method: 'GET',
+  listOperation({
     path: '/v1/payment_methods',
     name: 'payment_methods.list',
+    type: PAYMENT_METHOD,
     params: listPaymentMethodsParams,
-    returns: { list: PAYMENT_METHOD },
-    handler: async (ctx, input) => {
-      if (input.customer) await loadObject(ctx.reader, ctx.account.id, input.customer, CUSTOMER, { param: 'customer' });
-      return (await listPage(ctx.reader, {
-        account: ctx.account.id,
-        type: PAYMENT_METHOD,
-        url: '/v1/payment_methods',
-        input,
-        equals: { ...(input.customer ? { customer: input.customer } : {}), ...typeFilter(input.type) },
-      })) as unknown as Json;
-    },
+    filters: { customer: { references: CUSTOMER }, type: true },
   }),
   writeOperation({
     method: 'POST',

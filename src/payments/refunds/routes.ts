@@ -1,8 +1,10 @@
 /** The Refund endpoints, and the legacy reads of a charge's refunds under `/v1/charges/:charge/refunds`. */
+
 import { resourceMissing } from '../../platform/errors.js';
 import { listPage } from '../../platform/list.js';
 import { loadObject } from '../../platform/objects.js';
 import { type Json, type Operation, readOperation, writeOperation } from '../../platform/operation.js';
+import { listOperation, retrieveOperation } from '../../platform/resource-routes.js';
 import { CHARGE } from '../charges/object.js';
 import { PAYMENT_INTENT } from '../payment-intents/object.js';
 import { REFUND, type Refund } from './object.js';
@@ -29,15 +31,7 @@ export const refundOperations: Operation[] = [
     returns: { object: REFUND },
     handler: async (ctx, input) => json(await createRefund(ctx, input)),
   }),
-  readOperation({
-    method: 'GET',
-    path: '/v1/refunds/:id',
-    name: 'refunds.retrieve',
-    params: retrieveRefundParams,
-    returns: { object: REFUND },
-    handler: async (ctx, _input, { id }) =>
-      json((await loadObject<Refund>(ctx.reader, ctx.account.id, id as string, REFUND)).object),
-  }),
+  retrieveOperation({ path: '/v1/refunds/:id', name: 'refunds.retrieve', type: REFUND, params: retrieveRefundParams }),
   writeOperation({
     method: 'POST',
     path: '/v1/refunds/:id',
@@ -54,32 +48,12 @@ export const refundOperations: Operation[] = [
     returns: { object: REFUND },
     handler: async (ctx, _input, { id }) => json(await cancelRefund(ctx, id as string)),
   }),
-  readOperation({
-    method: 'GET',
+  listOperation({
     path: '/v1/refunds',
     name: 'refunds.list',
+    type: REFUND,
     params: listRefundsParams,
-    returns: { list: REFUND },
-    handler: async (ctx, input) => {
-      const equals: Record<string, string> = {};
-      if (input.charge) {
-        await loadObject(ctx.reader, ctx.account.id, input.charge, CHARGE, { param: 'charge' });
-        equals.charge = input.charge;
-      }
-      if (input.payment_intent) {
-        await loadObject(ctx.reader, ctx.account.id, input.payment_intent, PAYMENT_INTENT, {
-          param: 'payment_intent',
-        });
-        equals.payment_intent = input.payment_intent;
-      }
-      return (await listPage(ctx.reader, {
-        account: ctx.account.id,
-        type: REFUND,
-        url: '/v1/refunds',
-        input,
-        equals,
-      })) as unknown as Json;
-    },
+    filters: { charge: { references: CHARGE }, payment_intent: { references: PAYMENT_INTENT } },
   }),
   readOperation({
     method: 'GET',

@@ -1,6 +1,7 @@
 /** The SetupIntent endpoints (and the SetupAttempt list): thin handlers over the service. */
-import { listPage } from '../../platform/list.js';
+
 import { type Json, type Operation, readOperation, writeOperation } from '../../platform/operation.js';
+import { listOperation } from '../../platform/resource-routes.js';
 import { setupAttemptOperations } from '../setup-attempts/routes.js';
 import { SETUP_INTENT, type SetupIntent } from './object.js';
 import {
@@ -66,23 +67,12 @@ export const setupIntentOperations: Operation[] = [
     returns: { object: SETUP_INTENT },
     handler: async (ctx, input, { id }) => json(await cancelSetupIntent(ctx, id as string, input)),
   }),
-  readOperation({
-    method: 'GET',
+  listOperation({
     path: '/v1/setup_intents',
     name: 'setup_intents.list',
+    type: SETUP_INTENT,
     params: listSetupIntentsParams,
-    returns: { list: SETUP_INTENT },
-    handler: async (ctx, input) =>
-      (await listPage(ctx.reader, {
-        account: ctx.account.id,
-        type: SETUP_INTENT,
-        url: '/v1/setup_intents',
-        input,
-        equals: {
-          ...(input.customer ? { customer: input.customer } : {}),
-          ...(input.payment_method ? { payment_method: input.payment_method } : {}),
-        },
-      })) as unknown as Json,
+    filters: { customer: true, payment_method: true },
   }),
   ...setupAttemptOperations,
 ];
