@@ -23,12 +23,23 @@ export function checkKey(key: string): void {
   }
 }
 
-/** Order-independent for hash keys, order-preserving for arrays; so a retried request always matches. */
-function canonical(value: ParamValue): string {
+/**
+ * Order-independent for hash keys, order-preserving for arrays; so a retried request always matches.
+ * Card details never reach the stored fingerprint (an unkeyed hash of a card number is card data):
+ * a `card` hash's `number` counts by its last four digits and length, and its `cvc` not at all.
+ */
+function canonical(value: ParamValue, key = ''): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k] as ParamValue)}`).join(',')}}`;
+  if (Array.isArray(value)) return `[${value.map((v) => canonical(v)).join(',')}]`;
+  const keys = Object.keys(value)
+    .filter((k) => !(key === 'card' && k === 'cvc'))
+    .sort();
+  const part = (k: string) => {
+    const v = value[k] as ParamValue;
+    if (key === 'card' && k === 'number' && typeof v === 'string') return JSON.stringify(`${v.length}:${v.slice(-4)}`);
+    return canonical(v, k);
+  };
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${part(k)}`).join(',')}}`;
 }
 
 /** `POST /v1/customers <hash of the parameters>`: the endpoint stays readable for the mismatch message. */

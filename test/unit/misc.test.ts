@@ -326,6 +326,17 @@ describe('idempotency', () => {
     assert.notEqual(fingerprint('DELETE', '/v1/customers', params), base);
   });
 
+  it('fingerprints keep no card number or CVC: a card counts by its last four digits and length', () => {
+    const print = (form: string) => fingerprint('POST', '/v1/payment_methods', parseForm(form));
+    const card = (number: string, cvc: string) =>
+      print(`type=card&card[number]=${number}&card[exp_month]=12&card[exp_year]=2034&card[cvc]=${cvc}`);
+    assert.equal(card('4242424242424242', '123'), card('4000000000004242', '987'));
+    assert.notEqual(card('4242424242424242', '123'), card('4000056655665556', '123'));
+    assert.notEqual(print('card[exp_month]=12'), print('card[exp_month]=11'));
+    // Outside `card`, `number` is an ordinary parameter.
+    assert.notEqual(print('x[number]=12345'), print('x[number]=99345'));
+  });
+
   it('accepts keys of 1 to 255 characters', () => {
     assert.doesNotThrow(() => checkKey('k'));
     assert.doesNotThrow(() => checkKey('k'.repeat(255)));
