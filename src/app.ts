@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { balanceOperations } from './balance/routes.js';
 import { RELEASE_JOB, releaseFunds } from './balance/transactions.js';
 import { customerOperations } from './customers/routes.js';
+import { EVENT_RETENTION_SECONDS, eventOperations } from './events/routes.js';
 import { createThreeDSecurePages } from './pages/three-d-secure.js';
 import { chargeOperations } from './payments/charges/routes.js';
 import { SETTLE_JOB, settleCharge } from './payments/charges/service.js';
@@ -28,6 +29,9 @@ import { type JobHandler, Scheduler } from './platform/scheduler.js';
 import { sandbankOperations } from './sandbank/routes.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
+import { type WebhookOptions, WebhookWorker } from './webhooks/delivery.js';
+import { webhookEndpointOperations } from './webhooks/endpoints.js';
+import { webhookControlOperations } from './webhooks/routes.js';
 
 /** Every Stripe API endpoint. */
 export const operations = [
@@ -40,6 +44,8 @@ export const operations = [
   ...disputeOperations,
   ...balanceOperations,
   ...payoutOperations,
+  ...eventOperations,
+  ...webhookEndpointOperations,
 ];
 
 /** What runs when a scheduled job comes due, by job kind. */
@@ -60,12 +66,15 @@ export interface AppOptions {
   onRequest?: (entry: RequestLogEntry) => void;
   /** Where unexpected errors are reported (default: stderr). */
   onInternalError?: (err: unknown, requestId: string) => void;
+  /** Webhook delivery: retry schedule, timeout, concurrency. */
+  webhooks?: WebhookOptions;
 }
 
 export interface App {
   store: Store;
   clock: Clock;
   scheduler: Scheduler;
+  webhooks: WebhookWorker;
   server: Server;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
@@ -86,16 +95,28 @@ export async function createApp(opts: AppOptions): Promise<App> {
     origin: () => origin,
     onError: (err, job) => onInternalError(err, `job ${job.kind} #${job.seq}`),
   });
+  const webhooks = new WebhookWorker(
+    store,
+    // Delivery times and durations are real time: retries and timeouts do not travel with accounts.
+    () => Date.now(),
+    (err) => onInternalError(err, 'webhook delivery'),
+    opts.webhooks,
+  );
   const handler = createHttpHandler({
     store,
     clock,
     router: new Router([
       ...operations,
       ...sandbankOperations({ store, clock, scheduler }),
+      ...webhookControlOperations(webhooks),
       ...threeDSecureOperations(finishPaymentIntentAuthentication, finishSetupIntentAuthentication),
     ]),
     auth: createAuthenticator(store, clock, { strictKeys: opts.strictKeys ?? false }),
-    ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
+    onRequest: (entry) => {
+      // A write may have emitted events: deliver them now rather than at the next poll.
+      if (entry.method !== 'GET') webhooks.nudge();
+      opts.onRequest?.(entry);
+    },
     onInternalError,
   });
   const pages = createThreeDSecurePages({
@@ -117,9 +138,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   });
   server.keepAliveTimeout = 65_000;
 
-  // Expired idempotency records are pruned hourly; lookups ignore them in the meantime.
+  // Expired idempotency records and events past retention are pruned hourly; reads ignore them meanwhile.
   const prune = setInterval(() => {
     store.deleteIdempotencyBefore(expiredAtOrBefore(clock.now()) + 1).catch(() => undefined);
+    store.deleteEventsBefore(clock.now() - EVENT_RETENTION_SECONDS).catch(() => undefined);
   }, 3_600_000);
   prune.unref();
 
@@ -127,6 +149,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     store,
     clock,
     scheduler,
+    webhooks,
     server,
     listen(port, host) {
       return new Promise((resolve, reject) => {
@@ -135,6 +158,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
           const bound = (server.address() as AddressInfo).port;
           origin = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
           scheduler.start();
+          webhooks.start();
           resolve(bound);
         });
       });
@@ -142,6 +166,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     async close() {
       clearInterval(prune);
       await scheduler.stop();
+      await webhooks.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));

@@ -38,6 +38,8 @@ export interface HttpDeps {
 }
 
 export interface RequestLogEntry {
+  /** The account the key belonged to; absent when authentication failed. */
+  account?: string;
   method: string;
   path: string;
   status: number;
@@ -191,6 +193,7 @@ export function createHttpHandler(deps: HttpDeps) {
     query: string,
     requestId: string,
     res: ServerResponse,
+    meta: { account?: string },
   ) {
     let idempotencyKey: string | undefined;
     let claimed: { account: string; key: string } | undefined;
@@ -199,6 +202,7 @@ export function createHttpHandler(deps: HttpDeps) {
     try {
       const bodyText = method === 'POST' ? await readBody(req) : '';
       const principal: Principal = await deps.auth.authenticate(header(req, 'authorization'));
+      meta.account = principal.account.id;
       version = resolveVersion(header(req, 'stripe-version'));
       const match = deps.router.match(method, path);
       if (!match) throw unrecognizedUrl(method, path);
@@ -315,8 +319,10 @@ export function createHttpHandler(deps: HttpDeps) {
       res.end();
       return;
     }
-    const status = await handleApi(req, method, path, query, requestId, res);
+    const meta: { account?: string } = {};
+    const status = await handleApi(req, method, path, query, requestId, res, meta);
     deps.onRequest?.({
+      ...meta,
       method,
       path,
       status,

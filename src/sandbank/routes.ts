@@ -77,6 +77,7 @@ export function sandbankOperations(deps: { store: Store; clock: Clock; scheduler
           defaultCurrency,
           pricing,
           clockOffset: ctx.account.clockOffset,
+          webhooksPaused: ctx.account.webhooksPaused,
         });
         // Every cached key of this account shares this object (see auth.ts).
         Object.assign(ctx.account, updated);
@@ -113,6 +114,7 @@ export function sandbankOperations(deps: { store: Store; clock: Clock; scheduler
           defaultCurrency: a.defaultCurrency,
           pricing: a.pricing,
           clockOffset: a.clockOffset + (target - now),
+          webhooksPaused: a.webhooksPaused,
         });
         Object.assign(ctx.account, updated);
         const ran = await deps.scheduler.runDue();

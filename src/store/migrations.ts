@@ -97,6 +97,64 @@ ALTER TABLE accounts ADD COLUMN pricing TEXT;
 ALTER TABLE accounts ADD COLUMN clock_offset BIGINT NOT NULL DEFAULT 0;
 `;
 
+// Version 3, for events and webhooks:
+// - events: the outbox. Written by the transaction that made the change, never updated; `seq` orders
+//   them for the dispatcher, which fans each one out to the account's matching endpoints.
+// - webhook_deliveries: one per (event, endpoint), the unit of at-least-once delivery. A claim leases
+//   it (next_attempt_at moves past the timeout), so a server killed mid-POST delivers it again.
+// - webhook_attempts: every POST made, for the attempts endpoint and `sandbank listen`.
+// - webhook_dispatch: the dispatcher's position in `events` (one row).
+const webhooks = (seq: string, eventType: string) => `
+CREATE TABLE events (
+  seq ${seq},
+  account TEXT NOT NULL,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  data TEXT NOT NULL,
+  UNIQUE (account, id)
+);
+CREATE INDEX events_by_created ON events (account, created DESC, seq DESC);
+CREATE INDEX events_by_type ON events (account, type, created DESC, seq DESC);
+
+CREATE TABLE webhook_deliveries (
+  seq ${seq},
+  account TEXT NOT NULL,
+  event_seq BIGINT NOT NULL,
+  event_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (account, event_id);
+
+CREATE TABLE webhook_attempts (
+  seq ${seq},
+  account TEXT NOT NULL,
+  id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX webhook_attempts_by_account ON webhook_attempts (account, seq);
+
+CREATE TABLE webhook_dispatch (
+  id INTEGER PRIMARY KEY,
+  last_seq BIGINT NOT NULL
+);
+
+-- Events written by version 2 lived among the objects; they move here, already dispatched.
+INSERT INTO events (account, id, type, created, data)
+  SELECT account, id, ${eventType}, created, data FROM objects WHERE type = 'event' ORDER BY seq;
+DELETE FROM objects WHERE type = 'event';
+INSERT INTO webhook_dispatch (id, last_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM events;
+
+-- Delivery paused for an account (POST /sandbank/v1/webhooks/pause): events still queue.
+ALTER TABLE accounts ADD COLUMN webhooks_paused SMALLINT NOT NULL DEFAULT 0;
+`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -111,5 +169,11 @@ export const MIGRATIONS: Migration[] = [
     name: 'private object state, scheduled jobs, account pricing',
     sqlite: payments('INTEGER PRIMARY KEY'),
     postgres: payments('BIGSERIAL PRIMARY KEY'),
+  },
+  {
+    version: 3,
+    name: 'events, webhook deliveries and attempts',
+    sqlite: webhooks('INTEGER PRIMARY KEY', "json_extract(data, '$.type')"),
+    postgres: webhooks('BIGSERIAL PRIMARY KEY', "(data::jsonb ->> 'type')"),
   },
 ];

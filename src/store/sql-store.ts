@@ -8,7 +8,11 @@ import {
   type Account,
   type AccountSettings,
   type ApiKeyRecord,
+  type AttemptQuery,
   type BalanceTotal,
+  type Delivery,
+  type DeliveryStatus,
+  type EventQuery,
   IdempotencyKeyTaken,
   type IdempotencyRecord,
   type Job,
@@ -23,6 +27,7 @@ import {
   type SearchQuery,
   type SearchTarget,
   type Store,
+  type StoredEvent,
   type StoredObject,
   type Transaction,
 } from './store.js';
@@ -35,7 +40,7 @@ function escapeLike(s: string): string {
 // later migration adds a column.
 const OBJECT_COLUMNS = 'account, id, type, created, seq, deleted, data, internal';
 const IDEMPOTENCY_COLUMNS = 'account, key, created, fingerprint, request_id, status, headers, body';
-const ACCOUNT_COLUMNS = 'id, created, country, default_currency, pricing, clock_offset';
+const ACCOUNT_COLUMNS = 'id, created, country, default_currency, pricing, clock_offset, webhooks_paused';
 const JOB_COLUMNS = 'seq, account, due_at, kind, target, payload, attempts';
 
 function toObject(row: Row): StoredObject {
@@ -72,6 +77,32 @@ function toAccount(row: Row): Account {
     defaultCurrency: row.default_currency as string,
     pricing: row.pricing ? (JSON.parse(row.pricing as string) as Account['pricing']) : null,
     clockOffset: Number(row.clock_offset ?? 0),
+    webhooksPaused: Number(row.webhooks_paused ?? 0) === 1,
+  };
+}
+
+const EVENT_COLUMNS = 'account, id, type, created, seq, data';
+
+function toEvent(row: Row): StoredEvent {
+  return {
+    account: row.account as string,
+    id: row.id as string,
+    type: row.type as string,
+    created: Number(row.created),
+    seq: Number(row.seq),
+    json: row.data as string,
+  };
+}
+
+function toDelivery(row: Row): Delivery {
+  return {
+    seq: Number(row.seq),
+    account: row.account as string,
+    eventSeq: Number(row.event_seq),
+    eventId: row.event_id as string,
+    endpointId: row.endpoint_id as string,
+    status: row.status as DeliveryStatus,
+    attempts: Number(row.attempts),
   };
 }
 
@@ -231,6 +262,110 @@ class SqlReader implements Reader {
     return row && toAccount(row);
   }
 
+  async getEvent(account: string, id: string): Promise<StoredEvent | undefined> {
+    const row = await this.conn.get(`SELECT ${EVENT_COLUMNS} FROM events WHERE account = ? AND id = ?`, [account, id]);
+    return row && toEvent(row);
+  }
+
+  async listEvents(q: EventQuery): Promise<{ rows: StoredEvent[]; hasMore: boolean }> {
+    const where = ['e.account = ?'];
+    const params: SqlValue[] = [q.account];
+    const range = q.created ?? {};
+    for (const [op, sql] of [
+      ['gt', '>'],
+      ['gte', '>='],
+      ['lt', '<'],
+      ['lte', '<='],
+    ] as const) {
+      const v = range[op];
+      if (v !== undefined && v !== null) {
+        where.push(`e.created ${sql} ?`);
+        params.push(v);
+      }
+    }
+    if (q.types && (q.types.exact.length > 0 || q.types.prefixes.length > 0)) {
+      const any: string[] = [];
+      for (const t of q.types.exact) {
+        any.push('e.type = ?');
+        params.push(t);
+      }
+      for (const prefix of q.types.prefixes) {
+        any.push(`e.type LIKE ? ESCAPE '\\'`);
+        params.push(`${escapeLike(prefix)}%`);
+      }
+      where.push(`(${any.join(' OR ')})`);
+    }
+    const unsettled = `EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.account = e.account AND d.event_id = e.id AND d.status <> 'succeeded')`;
+    if (q.deliverySuccess === false) where.push(unsettled);
+    if (q.deliverySuccess === true) {
+      where.push(
+        `EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.account = e.account AND d.event_id = e.id) AND NOT ${unsettled}`,
+      );
+    }
+    const backwards = q.before !== undefined && q.after === undefined;
+    const cursor = q.after ?? q.before;
+    if (cursor) {
+      where.push(`(e.created, e.seq) ${backwards ? '>' : '<'} (?, ?)`);
+      params.push(cursor.created, cursor.seq);
+    }
+    const order = backwards ? 'ASC' : 'DESC';
+    params.push(q.limit + 1);
+    const rows = (
+      await this.conn.all(
+        `SELECT e.account, e.id, e.type, e.created, e.seq, e.data FROM events e WHERE ${where.join(' AND ')}
+         ORDER BY e.created ${order}, e.seq ${order} LIMIT ?`,
+        params,
+      )
+    ).map(toEvent);
+    const hasMore = rows.length > q.limit;
+    if (hasMore) rows.pop();
+    if (backwards) rows.reverse();
+    return { rows, hasMore };
+  }
+
+  async pendingWebhooks(account: string, eventIds: string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (eventIds.length === 0) return counts;
+    const rows = await this.conn.all(
+      `SELECT event_id, COUNT(*) AS n FROM webhook_deliveries
+       WHERE account = ? AND status <> 'succeeded' AND event_id IN (${eventIds.map(() => '?').join(', ')})
+       GROUP BY event_id`,
+      [account, ...eventIds],
+    );
+    for (const r of rows) counts.set(r.event_id as string, Number(r.n));
+    return counts;
+  }
+
+  async listAttempts(q: AttemptQuery): Promise<{ rows: { seq: number; json: string }[]; hasMore: boolean }> {
+    const where = ['account = ?'];
+    const params: SqlValue[] = [q.account];
+    if (q.eventId) {
+      where.push('event_id = ?');
+      params.push(q.eventId);
+    }
+    if (q.endpointId) {
+      where.push('endpoint_id = ?');
+      params.push(q.endpointId);
+    }
+    if (q.afterSeq !== undefined) {
+      where.push('seq > ?');
+      params.push(q.afterSeq);
+    }
+    params.push(q.limit + 1);
+    const rows = await this.conn.all(
+      `SELECT seq, data FROM webhook_attempts WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+      params,
+    );
+    const hasMore = rows.length > q.limit;
+    if (hasMore) rows.pop();
+    return { rows: rows.map((r) => ({ seq: Number(r.seq), json: r.data as string })), hasMore };
+  }
+
+  async attemptSeq(account: string, id: string): Promise<number | undefined> {
+    const row = await this.conn.get('SELECT seq FROM webhook_attempts WHERE account = ? AND id = ?', [account, id]);
+    return row ? Number(row.seq) : undefined;
+  }
+
   async balanceTotals(account: string): Promise<BalanceTotal[]> {
     const { jsonText, jsonNumber, jsonPathParam } = this.driver.dialect;
     const rows = await this.conn.all(
@@ -337,6 +472,95 @@ class SqlTransaction extends SqlReader implements Transaction {
     if (changes === 0) throw new IdempotencyKeyTaken();
   }
 
+  async insertEvent(e: { account: string; id: string; type: string; created: number; data: object }): Promise<void> {
+    await this.conn.run('INSERT INTO events (account, id, type, created, data) VALUES (?, ?, ?, ?, ?)', [
+      e.account,
+      e.id,
+      e.type,
+      e.created,
+      JSON.stringify(e.data),
+    ]);
+  }
+
+  async lockDispatchPosition(): Promise<number> {
+    const row = await this.conn.get(
+      `SELECT last_seq FROM webhook_dispatch WHERE id = 1 ${this.driver.dialect.forUpdate}`,
+    );
+    return Number(row?.last_seq ?? 0);
+  }
+
+  async setDispatchPosition(seq: number): Promise<void> {
+    await this.conn.run('UPDATE webhook_dispatch SET last_seq = ? WHERE id = 1', [seq]);
+  }
+
+  async eventsAfter(seq: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.conn.all(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, [
+      seq,
+      limit,
+    ]);
+    return rows.map(toEvent);
+  }
+
+  async insertDelivery(d: {
+    account: string;
+    eventSeq: number;
+    eventId: string;
+    endpointId: string;
+    dueAtMs: number;
+  }): Promise<void> {
+    await this.conn.run(
+      `INSERT INTO webhook_deliveries (account, event_seq, event_id, endpoint_id, status, attempts, next_attempt_at)
+       VALUES (?, ?, ?, ?, 'pending', 0, ?)`,
+      [d.account, d.eventSeq, d.eventId, d.endpointId, d.dueAtMs],
+    );
+  }
+
+  async claimDeliveries(nowMs: number, limit: number, leaseUntilMs: number): Promise<Delivery[]> {
+    const rows = await this.conn.all(
+      `SELECT seq, account, event_seq, event_id, endpoint_id, status, attempts FROM webhook_deliveries
+       WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?
+       ${this.driver.dialect.forUpdateSkipLocked}`,
+      [nowMs, limit],
+    );
+    const claimed = rows.map(toDelivery);
+    if (claimed.length > 0) {
+      await this.conn.run(
+        `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE seq IN (${claimed.map(() => '?').join(', ')})`,
+        [leaseUntilMs, ...claimed.map((d) => d.seq)],
+      );
+    }
+    return claimed;
+  }
+
+  async finishDelivery(seq: number, status: DeliveryStatus, attempts: number, nextAttemptAtMs: number): Promise<void> {
+    await this.conn.run('UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ? WHERE seq = ?', [
+      status,
+      attempts,
+      nextAttemptAtMs,
+      seq,
+    ]);
+  }
+
+  async releaseDeliveries(account: string, parkedAtMs: number, nowMs: number): Promise<void> {
+    await this.conn.run(
+      "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE account = ? AND status = 'pending' AND next_attempt_at >= ?",
+      [nowMs, account, parkedAtMs],
+    );
+  }
+
+  async insertAttempt(a: {
+    account: string;
+    id: string;
+    eventId: string;
+    endpointId: string;
+    data: object;
+  }): Promise<void> {
+    await this.conn.run(
+      'INSERT INTO webhook_attempts (account, id, event_id, endpoint_id, data) VALUES (?, ?, ?, ?, ?)',
+      [a.account, a.id, a.eventId, a.endpointId, JSON.stringify(a.data)],
+    );
+  }
+
   async lockAccount(account: string): Promise<void> {
     await this.conn.get(`SELECT id FROM accounts WHERE id = ? ${this.driver.dialect.forUpdate}`, [account]);
   }
@@ -423,12 +647,13 @@ export class SqlStore extends SqlReader implements Store {
 
   async updateAccount(id: string, settings: AccountSettings): Promise<Account> {
     await this.driver.run(
-      'UPDATE accounts SET country = ?, default_currency = ?, pricing = ?, clock_offset = ? WHERE id = ?',
+      'UPDATE accounts SET country = ?, default_currency = ?, pricing = ?, clock_offset = ?, webhooks_paused = ? WHERE id = ?',
       [
         settings.country,
         settings.defaultCurrency,
         settings.pricing ? JSON.stringify(settings.pricing) : null,
         settings.clockOffset,
+        settings.webhooksPaused ? 1 : 0,
         id,
       ],
     );
@@ -456,6 +681,15 @@ export class SqlStore extends SqlReader implements Store {
   async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
     const row = await this.driver.get('SELECT hash, account, kind FROM api_keys WHERE hash = ?', [hash]);
     return row && { hash: row.hash as string, account: row.account as string, kind: row.kind as KeyKind };
+  }
+
+  async deleteEventsBefore(created: number): Promise<number> {
+    return this.driver.transaction(async (conn) => {
+      const old = 'SELECT account, id FROM events WHERE created < ?';
+      await conn.run(`DELETE FROM webhook_attempts WHERE (account, event_id) IN (${old})`, [created]);
+      await conn.run(`DELETE FROM webhook_deliveries WHERE (account, event_id) IN (${old})`, [created]);
+      return (await conn.run('DELETE FROM events WHERE created < ?', [created])).changes;
+    });
   }
 
   async deleteIdempotencyBefore(created: number): Promise<number> {

@@ -94,6 +94,51 @@ export interface SearchPage extends Page {
   totalCount?: number;
 }
 
+// ---- events and webhook deliveries ----
+
+export interface StoredEvent {
+  account: string;
+  id: string;
+  type: string;
+  created: number;
+  seq: number;
+  json: string;
+}
+
+export interface EventQuery {
+  account: string;
+  limit: number;
+  after?: Cursor;
+  before?: Cursor;
+  created?: CreatedRange;
+  /** Exact types and `prefix.` matches (from `charge.*`); none means all. */
+  types?: { exact: string[]; prefixes: string[] };
+  /** true: delivered to every endpoint; false: some delivery pending or failed. */
+  deliverySuccess?: boolean;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface Delivery {
+  seq: number;
+  account: string;
+  eventSeq: number;
+  eventId: string;
+  endpointId: string;
+  status: DeliveryStatus;
+  /** Attempts made before this one. */
+  attempts: number;
+}
+
+export interface AttemptQuery {
+  account: string;
+  eventId?: string;
+  endpointId?: string;
+  /** Attempts recorded after this one (its `seq`), oldest first. */
+  afterSeq?: number;
+  limit: number;
+}
+
 // ---- idempotency ----
 
 export interface IdempotencyRecord {
@@ -119,9 +164,14 @@ export interface Account {
   pricing: { percent: number; fixed: number } | null;
   /** Seconds the account's clock runs ahead of real time (time travel for tests). */
   clockOffset: number;
+  /** Webhook delivery is paused: events queue, nothing is sent. */
+  webhooksPaused: boolean;
 }
 
-export type AccountSettings = Pick<Account, 'country' | 'defaultCurrency' | 'pricing' | 'clockOffset'>;
+export type AccountSettings = Pick<
+  Account,
+  'country' | 'defaultCurrency' | 'pricing' | 'clockOffset' | 'webhooksPaused'
+>;
 
 // ---- scheduled work ----
 
@@ -165,6 +215,12 @@ export interface Reader {
   getAccount(id: string): Promise<Account | undefined>;
   /** Net amounts of an account's balance transactions, summed per currency and status. */
   balanceTotals(account: string): Promise<BalanceTotal[]>;
+  getEvent(account: string, id: string): Promise<StoredEvent | undefined>;
+  listEvents(query: EventQuery): Promise<{ rows: StoredEvent[]; hasMore: boolean }>;
+  /** For each event id, how many of its deliveries have not succeeded yet. */
+  pendingWebhooks(account: string, eventIds: string[]): Promise<Map<string, number>>;
+  listAttempts(query: AttemptQuery): Promise<{ rows: { seq: number; json: string }[]; hasMore: boolean }>;
+  attemptSeq(account: string, id: string): Promise<number | undefined>;
 }
 
 export interface Transaction extends Reader {
@@ -202,6 +258,28 @@ export interface Transaction extends Reader {
   deleteJob(seq: number): Promise<void>;
   /** Moves a failed job later and counts the attempt. */
   retryJob(seq: number, dueAt: number): Promise<void>;
+  insertEvent(event: { account: string; id: string; type: string; created: number; data: object }): Promise<void>;
+  /** The dispatcher's position in the events table, locked until commit (one dispatcher at a time). */
+  lockDispatchPosition(): Promise<number>;
+  setDispatchPosition(seq: number): Promise<void>;
+  /** Events of every account after `seq`, in order. */
+  eventsAfter(seq: number, limit: number): Promise<StoredEvent[]>;
+  insertDelivery(d: {
+    account: string;
+    eventSeq: number;
+    eventId: string;
+    endpointId: string;
+    dueAtMs: number;
+  }): Promise<void>;
+  /**
+   * Pending deliveries due at `nowMs`, oldest first, leased until `leaseUntilMs` (another claim
+   * skips them until then, so a delivery lost with a crashed server is retried after the lease).
+   */
+  claimDeliveries(nowMs: number, limit: number, leaseUntilMs: number): Promise<Delivery[]>;
+  finishDelivery(seq: number, status: DeliveryStatus, attempts: number, nextAttemptAtMs: number): Promise<void>;
+  /** Makes an account's deliveries parked (at or after `parkedAtMs`, during a pause) due at `nowMs`. */
+  releaseDeliveries(account: string, parkedAtMs: number, nowMs: number): Promise<void>;
+  insertAttempt(a: { account: string; id: string; eventId: string; endpointId: string; data: object }): Promise<void>;
 }
 
 export interface Store extends Reader {
@@ -215,6 +293,8 @@ export interface Store extends Reader {
   saveApiKey(record: ApiKeyRecord, now: number): Promise<void>;
   findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
   deleteIdempotencyBefore(created: number): Promise<number>;
+  /** Retention: drops events created before `created`, with their deliveries and attempts. */
+  deleteEventsBefore(created: number): Promise<number>;
   close(): Promise<void>;
 }
 

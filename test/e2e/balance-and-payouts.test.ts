@@ -53,7 +53,7 @@ async function accountNow(account: Account): Promise<number> {
 }
 
 async function events(account: Account, type?: string): Promise<Stripe.Event[]> {
-  const page = await server.app.store.listObjects({ account: account.id, type: 'event', limit: 100 });
+  const page = await server.app.store.listEvents({ account: account.id, limit: 100 });
   const all = page.rows.map((r) => JSON.parse(r.json) as Stripe.Event);
   return type ? all.filter((e) => e.type === type) : all;
 }

@@ -67,7 +67,7 @@ interface EventRow {
 /** The account's events, oldest first. */
 async function events(key: string): Promise<EventRow[]> {
   const res = await http(server, 'GET', '/sandbank/v1/account', { key });
-  const page = await server.app.store.listObjects({ account: res.json.id, type: 'event', limit: 100 });
+  const page = await server.app.store.listEvents({ account: res.json.id, limit: 100 });
   return page.rows.map((row) => JSON.parse(row.json) as EventRow).reverse();
 }
 

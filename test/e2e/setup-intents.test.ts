@@ -46,7 +46,7 @@ function checkIntent<T extends Stripe.SetupIntent>(si: T): T {
 }
 
 async function eventTypes(a: Account, object: string): Promise<string[]> {
-  const page = await server.app.store.listObjects({ account: a.id, type: 'event', limit: 100 });
+  const page = await server.app.store.listEvents({ account: a.id, limit: 100 });
   return page.rows
     .map((r) => JSON.parse(r.json) as Stripe.Event)
     .filter((e) => (e.data.object as { id?: string }).id === object)

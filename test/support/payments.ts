@@ -54,12 +54,7 @@ export async function eventsOf(server: TestServer, account: string): Promise<Sto
   const rows = [];
   let after: { created: number; seq: number } | undefined;
   for (;;) {
-    const page = await server.app.store.listObjects({
-      account,
-      type: 'event',
-      limit: 100,
-      ...(after ? { after } : {}),
-    });
+    const page = await server.app.store.listEvents({ account, limit: 100, ...(after ? { after } : {}) });
     rows.push(...page.rows);
     const last = page.rows.at(-1);
     if (!page.hasMore || !last) break;

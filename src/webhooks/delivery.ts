@@ -1,0 +1,425 @@
+/**
+ * Webhook delivery: the events table is the outbox, and this worker empties it.
+ *
+ * 1. Dispatch: follows the events table by `seq` (its position stored and locked, so one node
+ *    dispatches at a time) and writes one delivery row per matching endpoint, in one transaction.
+ * 2. Deliver: claims due deliveries with a lease, POSTs each signed event outside any transaction,
+ *    then records the attempt and the delivery's new state. A server killed mid-POST leaves the
+ *    delivery leased; when the lease runs out it is claimed again — at least once, never lost.
+ *
+ * Concurrency is bounded per endpoint and overall, so a slow or dead endpoint holds only its own
+ * slots; everything else keeps flowing. Retries follow a configurable schedule (seconds between
+ * attempts); after the last one the delivery is `failed`.
+ */
+import { createHmac } from 'node:crypto';
+import { randomBase62 } from '../platform/ids.js';
+import { LATEST_VERSION, renderForVersion } from '../platform/versions.js';
+import type { Account, Delivery, Store, StoredEvent, Transaction } from '../store/store.js';
+import { WEBHOOK_ENDPOINT, type WebhookEndpoint, type WebhookEndpointState, wantsEvent } from './endpoints.js';
+
+export interface WebhookOptions {
+  /** Seconds to wait before each retry; its length is the number of retries. */
+  retrySchedule?: number[];
+  /** How long an endpoint has to answer (ms). */
+  timeoutMs?: number;
+  /** How often to look for work when nothing nudges the worker (ms). */
+  pollMs?: number;
+  /** Deliveries in flight per endpoint, and overall. */
+  perEndpoint?: number;
+  concurrency?: number;
+}
+
+/** Stripe's test mode retries a few times over a few hours. */
+export const DEFAULT_RETRY_SCHEDULE = [300, 1800, 7200];
+export const DEFAULT_TIMEOUT_MS = 20_000;
+/** Parked deliveries (their account paused delivery) wait here until resumed. */
+export const PARKED_AT_MS = 9e15;
+const USER_AGENT = 'Stripe/1.0 (+https://stripe.com/docs/webhooks)';
+const EXCERPT_BYTES = 1024;
+const DISPATCH_BATCH = 1000;
+
+/** `Stripe-Signature`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" keyed with the whole secret>`. */
+export function signatureHeader(secret: string, body: string, timestamp: number): string {
+  const v1 = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${v1}`;
+}
+
+interface Job {
+  delivery: Delivery;
+  event: StoredEvent;
+  endpoint: WebhookEndpoint;
+  secret: string;
+  pendingWebhooks: number;
+}
+
+interface Outcome {
+  job: Job;
+  startedMs: number;
+  durationMs: number;
+  status: number | null;
+  excerpt: string | null;
+  error: string | null;
+}
+
+export class WebhookWorker {
+  private readonly retrySchedule: number[];
+  private readonly timeoutMs: number;
+  private readonly perEndpoint: number;
+  private readonly concurrency: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private again = false;
+  private stopped = true;
+  private inFlight = 0;
+  private readonly perEndpointInFlight = new Map<string, number>();
+  /** Claimed deliveries waiting for a free slot of their endpoint. */
+  private readonly waiting = new Map<string, Job[]>();
+  private readonly outcomes: Outcome[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly nowMs: () => number,
+    private readonly onError: (err: unknown) => void,
+    private readonly opts: WebhookOptions = {},
+  ) {
+    this.retrySchedule = opts.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.perEndpoint = opts.perEndpoint ?? 32;
+    this.concurrency = opts.concurrency ?? 512;
+  }
+
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      this.nudge();
+      if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollMs ?? 250).unref();
+    };
+    tick();
+  }
+
+  /** Stops claiming work and waits for the deliveries in flight to be recorded. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const jobs of this.waiting.values()) jobs.length = 0;
+    await this.idle();
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.flush();
+  }
+
+  /** Looks for work now (called after writes that may have emitted events). */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    setImmediate(() => {
+      this.pass()
+        .catch((err: unknown) => this.onError(err))
+        .finally(() => {
+          this.running = false;
+          if (this.again) {
+            this.again = false;
+            this.nudge();
+          }
+        });
+    });
+  }
+
+  /** Dispatches and delivers everything due now, and waits for the results (for tests and the CLI). */
+  async runOnce(): Promise<void> {
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 5));
+    this.running = true;
+    try {
+      await this.pass();
+    } finally {
+      this.running = false;
+    }
+    await this.idle();
+    await this.flush();
+  }
+
+  /** Queues `event` for delivery now, to one endpoint or to every matching enabled one. */
+  async resend(account: Account, eventId: string, endpointId?: string): Promise<WebhookEndpoint[]> {
+    const targets = await this.store.transaction(async (tx) => {
+      const event = await tx.getEvent(account.id, eventId);
+      if (!event) return undefined;
+      const endpoints = (await enabledEndpoints(tx, account.id)).filter(({ endpoint }) =>
+        endpointId ? endpoint.id === endpointId : wantsEvent(endpoint.enabled_events, event.type),
+      );
+      for (const { endpoint } of endpoints) {
+        await tx.insertDelivery({
+          account: account.id,
+          eventSeq: event.seq,
+          eventId: event.id,
+          endpointId: endpoint.id,
+          dueAtMs: account.webhooksPaused ? PARKED_AT_MS : this.nowMs(),
+        });
+      }
+      return endpoints.map((e) => e.endpoint);
+    });
+    this.nudge();
+    if (!targets) throw new Error(`no event ${eventId}`);
+    return targets;
+  }
+
+  /** Pausing parks an account's deliveries; resuming makes them due again. */
+  async setPaused(account: Account, paused: boolean): Promise<Account> {
+    const updated = await this.store.updateAccount(account.id, { ...account, webhooksPaused: paused });
+    if (!paused) await this.store.transaction((tx) => tx.releaseDeliveries(account.id, PARKED_AT_MS, this.nowMs()));
+    this.nudge();
+    return updated;
+  }
+
+  private async pass(): Promise<void> {
+    while ((await this.dispatch()) === DISPATCH_BATCH) {
+      // A full batch: more events are waiting.
+    }
+    await this.claim();
+  }
+
+  /** Turns new events into deliveries; resolves with how many events it read. */
+  private dispatch(): Promise<number> {
+    const now = this.nowMs();
+    return this.store.transaction(async (tx) => {
+      const position = await tx.lockDispatchPosition();
+      const events = await tx.eventsAfter(position, DISPATCH_BATCH);
+      const last = events[events.length - 1];
+      if (!last) return 0;
+      const endpointsOf = new Map<string, Awaited<ReturnType<typeof enabledEndpoints>>>();
+      const paused = new Map<string, boolean>();
+      for (const event of events) {
+        let endpoints = endpointsOf.get(event.account);
+        if (!endpoints) {
+          endpoints = await enabledEndpoints(tx, event.account);
+          endpointsOf.set(event.account, endpoints);
+          paused.set(event.account, (await tx.getAccount(event.account))?.webhooksPaused ?? false);
+        }
+        for (const { endpoint } of endpoints) {
+          // An endpoint receives the events that happen after it exists, as Stripe's do.
+          if (endpoint.created > event.created || !wantsEvent(endpoint.enabled_events, event.type)) continue;
+          await tx.insertDelivery({
+            account: event.account,
+            eventSeq: event.seq,
+            eventId: event.id,
+            endpointId: endpoint.id,
+            dueAtMs: paused.get(event.account) ? PARKED_AT_MS : now,
+          });
+        }
+      }
+      await tx.setDispatchPosition(last.seq);
+      return events.length;
+    });
+  }
+
+  /** Claims what is due, as far as free slots go, and starts delivering it. */
+  private async claim(): Promise<void> {
+    const free = this.concurrency - this.inFlight - this.waitingCount();
+    if (free <= 0) return;
+    const now = this.nowMs();
+    const jobs = await this.store.transaction(async (tx) => {
+      const deliveries = await tx.claimDeliveries(now, free, now + this.timeoutMs + 5_000);
+      return loadJobs(tx, deliveries, now);
+    });
+    for (const job of jobs.ready) this.enqueue(job);
+    if (jobs.skipped.length > 0) {
+      await this.store.transaction(async (tx) => {
+        for (const s of jobs.skipped) await tx.finishDelivery(s.delivery.seq, s.status, s.delivery.attempts, s.nextMs);
+      });
+    }
+  }
+
+  private waitingCount(): number {
+    let n = 0;
+    for (const jobs of this.waiting.values()) n += jobs.length;
+    return n;
+  }
+
+  private enqueue(job: Job): void {
+    const id = job.endpoint.id;
+    if ((this.perEndpointInFlight.get(id) ?? 0) >= this.perEndpoint) {
+      const queue = this.waiting.get(id) ?? [];
+      queue.push(job);
+      this.waiting.set(id, queue);
+      return;
+    }
+    this.perEndpointInFlight.set(id, (this.perEndpointInFlight.get(id) ?? 0) + 1);
+    this.inFlight++;
+    void this.post(job).then((outcome) => {
+      this.inFlight--;
+      this.perEndpointInFlight.set(id, (this.perEndpointInFlight.get(id) ?? 1) - 1);
+      this.outcomes.push(outcome);
+      void this.flush();
+      const next = this.waiting.get(id)?.shift();
+      if (next) this.enqueue(next);
+      else if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      // Slots freed: claim more if there is more.
+      this.nudge();
+    });
+  }
+
+  private idle(): Promise<void> {
+    if (this.inFlight === 0 && this.waitingCount() === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** One POST. Never throws: every way it can go wrong is a failed attempt. */
+  private async post(job: Job): Promise<Outcome> {
+    const event = JSON.parse(job.event.json) as Record<string, unknown>;
+    event.pending_webhooks = job.pendingWebhooks;
+    const body = `${JSON.stringify(renderForVersion(event, job.endpoint.api_version ?? LATEST_VERSION), null, 2)}\n`;
+    const startedMs = this.nowMs();
+    const headers = {
+      'Content-Type': 'application/json; charset=utf-8',
+      'User-Agent': USER_AGENT,
+      Accept: '*/*; q=0.5, application/xml',
+      'Cache-Control': 'no-cache',
+      'Stripe-Signature': signatureHeader(job.secret, body, Math.floor(startedMs / 1000)),
+    };
+    try {
+      const res = await fetch(job.endpoint.url, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const excerpt = await readExcerpt(res);
+      return { job, startedMs, durationMs: this.nowMs() - startedMs, status: res.status, excerpt, error: null };
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      const error = timedOut ? `Timed out after ${this.timeoutMs} ms` : describeFailure(err);
+      return { job, startedMs, durationMs: this.nowMs() - startedMs, status: null, excerpt: null, error };
+    }
+  }
+
+  /** Records finished attempts in batches: one transaction for whatever finished meanwhile. */
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.outcomes.length > 0 ? this.flush() : undefined));
+    if (this.outcomes.length === 0) return Promise.resolve();
+    const batch = this.outcomes.splice(0);
+    this.flushing = this.store
+      .transaction(async (tx) => {
+        for (const outcome of batch) await this.record(tx, outcome);
+      })
+      .catch((err: unknown) => this.onError(err))
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing.then(() => (this.outcomes.length > 0 ? this.flush() : undefined));
+  }
+
+  private async record(tx: Transaction, o: Outcome): Promise<void> {
+    const { delivery, event, endpoint } = o.job;
+    const attempt = delivery.attempts + 1;
+    const succeeded = o.status !== null && o.status >= 200 && o.status < 300;
+    const retryIn = this.retrySchedule[attempt - 1];
+    const status = succeeded ? 'succeeded' : retryIn === undefined ? 'failed' : 'pending';
+    const nextMs = status === 'pending' ? this.nowMs() + (retryIn as number) * 1000 : this.nowMs();
+    await tx.finishDelivery(delivery.seq, status, attempt, nextMs);
+    await tx.insertAttempt({
+      account: delivery.account,
+      id: `wha_${randomBase62(24)}`,
+      eventId: event.id,
+      endpointId: endpoint.id,
+      data: {
+        object: 'sandbank.webhook_attempt',
+        created: Math.floor(o.startedMs / 1000),
+        event: event.id,
+        event_type: event.type,
+        endpoint: endpoint.id,
+        url: endpoint.url,
+        attempt,
+        succeeded,
+        http_status: o.status,
+        duration_ms: Math.round(o.durationMs),
+        response_excerpt: o.excerpt,
+        error: o.error ?? (succeeded ? null : `HTTP ${o.status}`),
+        next_retry_at: status === 'pending' ? Math.floor(nextMs / 1000) : null,
+      },
+    });
+  }
+}
+
+/** The account's enabled endpoints with their secrets. */
+async function enabledEndpoints(
+  tx: Transaction,
+  account: string,
+): Promise<{ endpoint: WebhookEndpoint; secret: string }[]> {
+  const found: { endpoint: WebhookEndpoint; secret: string }[] = [];
+  let after: { created: number; seq: number } | undefined;
+  for (;;) {
+    const page = await tx.listObjects({ account, type: WEBHOOK_ENDPOINT, limit: 100, ...(after ? { after } : {}) });
+    for (const row of page.rows) {
+      const endpoint = JSON.parse(row.json) as WebhookEndpoint;
+      const state = JSON.parse(row.internal ?? '{}') as WebhookEndpointState;
+      if (endpoint.status === 'enabled') found.push({ endpoint, secret: state.secret });
+    }
+    const last = page.rows[page.rows.length - 1];
+    if (!page.hasMore || !last) return found;
+    after = { created: last.created, seq: last.seq };
+  }
+}
+
+/** Everything a claimed delivery needs; deliveries to deleted, disabled or paused endpoints stop here. */
+async function loadJobs(tx: Transaction, deliveries: Delivery[], nowMs: number) {
+  const ready: Job[] = [];
+  const skipped: { delivery: Delivery; status: 'failed' | 'pending'; nextMs: number }[] = [];
+  const accounts = new Map<string, Account | undefined>();
+  const pendingByAccount = new Map<string, Map<string, number>>();
+  for (const delivery of deliveries) {
+    if (!accounts.has(delivery.account)) accounts.set(delivery.account, await tx.getAccount(delivery.account));
+    if (accounts.get(delivery.account)?.webhooksPaused) {
+      skipped.push({ delivery, status: 'pending', nextMs: PARKED_AT_MS });
+      continue;
+    }
+    const [row, event] = [
+      await tx.getObject(delivery.account, delivery.endpointId),
+      await tx.getEvent(delivery.account, delivery.eventId),
+    ];
+    const endpoint = row && !row.deleted ? (JSON.parse(row.json) as WebhookEndpoint) : undefined;
+    // Stripe stops retrying once an endpoint is disabled or deleted (or its event has expired).
+    if (!row || !endpoint || endpoint.status !== 'enabled' || !event) {
+      skipped.push({ delivery, status: 'failed', nextMs: nowMs });
+      continue;
+    }
+    let pending = pendingByAccount.get(delivery.account);
+    if (!pending) {
+      const ids = deliveries.filter((d) => d.account === delivery.account).map((d) => d.eventId);
+      pending = await tx.pendingWebhooks(delivery.account, [...new Set(ids)]);
+      pendingByAccount.set(delivery.account, pending);
+    }
+    const secret = (JSON.parse(row.internal ?? '{}') as WebhookEndpointState).secret;
+    ready.push({ delivery, event, endpoint, secret, pendingWebhooks: pending.get(event.id) ?? 1 });
+  }
+  return { ready, skipped };
+}
+
+async function readExcerpt(res: Response): Promise<string | null> {
+  if (!res.body) return null;
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < EXCERPT_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  const text = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+  return text === '' ? null : text;
+}
+
+function describeFailure(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
+  return err instanceof Error ? err.message : String(err);
+}
