@@ -11,6 +11,9 @@
  *                  Idempotency-Key: a PaymentMethod, an intent, a charge, a balance transaction and
  *                  three events written in one transaction (compared with bare POST)
  *
+ *   webhooks       webhook delivery throughput to a local receiver (bench/webhooks.ts): N queued
+ *                  events delivered after a resume, and N live creates end to end (target ≥ 2,000 events/s)
+ *
  * Prints a table and Sandbank/bare ratios against the targets (GET ≥ 0.5×, POST ≥ 0.35×, PI ≥ 0.2×). Each round
  * measures bare and Sandbank back to back, so a ratio compares two servers under the same machine
  * load; the reported ratio is the median over rounds, because these small machines are noisy (one
@@ -26,7 +29,9 @@
  *                      e.g. postgres://sandbank:sandbank@127.0.0.1:5432/sandbank_test
  *   BENCH_JSON         also write the results as JSON to this path
  *   BENCH_PROFILE      a directory: run Sandbank with `--cpu-prof` and write its profile there
- *   BENCH_ONLY         comma-separated scenarios to run, e.g. `sandbank GET` (for profiling one path)
+ *   BENCH_ONLY         comma-separated scenarios to run, e.g. `sandbank GET` (for profiling one path),
+ *                      or `webhooks` for the webhook delivery scenario alone
+ *   BENCH_WEBHOOK_EVENTS  events per webhook phase (default 5000)
  *   BENCH_PIN=1        Linux with `taskset`: pin the load generator (this process) to CPU 0 and the
  *                      servers to the other CPUs, so they stop competing for cores on small machines
  *
@@ -41,6 +46,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { benchWebhooks, formatWebhookResult, type WebhookBenchResult } from './webhooks.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KEY = 'sk_test_bench';
@@ -344,7 +350,8 @@ async function main(): Promise<number> {
     ] as const;
     const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim().toLowerCase());
     const rounds: ScenarioResult[][] = [];
-    for (let round = 0; round < ROUNDS; round++) {
+    const loadRounds = plan.some((p) => !only || only.includes(p.name.toLowerCase())) ? ROUNDS : 0;
+    for (let round = 0; round < loadRounds; round++) {
       console.log(`round ${round + 1} of ${ROUNDS}`);
       const results: ScenarioResult[] = [];
       for (const p of plan) {
@@ -381,7 +388,21 @@ async function main(): Promise<number> {
       )
       .filter((r): r is ScenarioResult => r !== undefined);
 
-    printTable(results, ratios, store);
+    if (results.length > 0) printTable(results, ratios, store);
+
+    let webhooks: WebhookBenchResult | null = null;
+    if (!only || only.includes('webhooks')) {
+      console.log('webhooks');
+      webhooks = await benchWebhooks({
+        url: sandbank.url,
+        events: Math.round(envNumber('BENCH_WEBHOOK_EVENTS', 5000)),
+        concurrency: CONNECTIONS,
+        log: console.log,
+        serverCpuSeconds: () => cpuSeconds(sandbank.proc.pid),
+      });
+      console.log('');
+      for (const line of formatWebhookResult(webhooks)) console.log(line);
+    }
 
     const bad = rounds.flat().filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
     for (const r of bad) {
@@ -406,6 +427,7 @@ async function main(): Promise<number> {
         pinnedServerCpus: PIN_SERVERS ?? null,
         rounds,
         ratios,
+        webhooks,
       };
       writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(out, null, 2)}\n`);
       console.log(`\nresults written to ${process.env.BENCH_JSON}`);

@@ -26,6 +26,7 @@ import { createHttpHandler, type RequestLogEntry } from './platform/http.js';
 import { expiredAtOrBefore } from './platform/idempotency.js';
 import { Router } from './platform/operation.js';
 import { type JobHandler, Scheduler } from './platform/scheduler.js';
+import { RequestLog, requestLogOperations } from './sandbank/request-log.js';
 import { sandbankOperations } from './sandbank/routes.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -95,6 +96,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     origin: () => origin,
     onError: (err, job) => onInternalError(err, `job ${job.kind} #${job.seq}`),
   });
+  const requestLog = new RequestLog();
   const webhooks = new WebhookWorker(
     store,
     // Delivery times and durations are real time: retries and timeouts do not travel with accounts.
@@ -109,12 +111,28 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...operations,
       ...sandbankOperations({ store, clock, scheduler }),
       ...webhookControlOperations(webhooks),
+      ...requestLogOperations(requestLog),
       ...threeDSecureOperations(finishPaymentIntentAuthentication, finishSetupIntentAuthentication),
     ]),
     auth: createAuthenticator(store, clock, { strictKeys: opts.strictKeys ?? false }),
     onRequest: (entry) => {
       // A write may have emitted events: deliver them now rather than at the next poll.
-      if (entry.method !== 'GET') webhooks.nudge();
+      if (entry.method !== 'GET') {
+        scheduler.nudge();
+        webhooks.nudge();
+      }
+      if (entry.account) {
+        requestLog.record({
+          account: entry.account,
+          id: entry.requestId,
+          created: Math.floor(Date.now() / 1000),
+          method: entry.method,
+          path: entry.path,
+          status: entry.status,
+          idempotencyKey: entry.idempotencyKey,
+          durationMs: entry.durationMs,
+        });
+      }
       opts.onRequest?.(entry);
     },
     onInternalError,

@@ -106,6 +106,8 @@ export async function recordBalanceTransaction(
     fields: { status: txn.status, type: txn.type, source: txn.source, currency: txn.currency },
   });
   if (pending) await scheduleRelease(ctx, availableOn);
+  // Funds that are available at once (e.g. pm_card_bypassPending) announce it at once.
+  else if (txn.net > 0) await emitEvent(ctx, 'balance.available', await balanceObject(ctx.tx, ctx.account));
   return txn;
 }
 

@@ -18,6 +18,8 @@ const RETRY_AFTER = 60;
 const MAX_ATTEMPTS = 10;
 /** Jobs per transaction. */
 const BATCH = 100;
+/** How long a nudge waits for more nudges to join it (ms). */
+const NUDGE_DELAY_MS = 20;
 
 export interface SchedulerOptions {
   store: Store;
@@ -50,9 +52,26 @@ export class Scheduler {
     this.timer = setTimeout(tick, 0).unref();
   }
 
+  private nudged: NodeJS.Timeout | undefined;
+
+  /**
+   * Runs due jobs soon (after a write that may have scheduled one due now, such as a charge's
+   * settlement or a dispute), instead of at the next poll. Nudges within a few milliseconds share one
+   * run, so a burst of writes costs one batch.
+   */
+  nudge(): void {
+    if (this.nudged || !this.timer) return;
+    this.nudged = setTimeout(() => {
+      this.nudged = undefined;
+      this.runDue().catch((err: unknown) => console.error('scheduler:', err));
+    }, NUDGE_DELAY_MS);
+    this.nudged.unref();
+  }
+
   /** Stops polling and waits for a run in progress. */
   async stop(): Promise<void> {
     clearTimeout(this.timer);
+    clearTimeout(this.nudged);
     this.timer = undefined;
     await this.running.catch(() => undefined);
   }

@@ -98,12 +98,12 @@ ALTER TABLE accounts ADD COLUMN clock_offset BIGINT NOT NULL DEFAULT 0;
 `;
 
 // Version 3, for events and webhooks:
-// - events: the outbox. Written by the transaction that made the change, never updated; `seq` orders
-//   them for the dispatcher, which fans each one out to the account's matching endpoints.
+// - events: the outbox. Written by the transaction that made the change; the dispatcher fans each
+//   undispatched one out to the account's matching endpoints and marks it. (A flag, not a position in
+//   `seq`: on PostgreSQL a later seq can commit first, and a position would skip the earlier one.)
 // - webhook_deliveries: one per (event, endpoint), the unit of at-least-once delivery. A claim leases
 //   it (next_attempt_at moves past the timeout), so a server killed mid-POST delivers it again.
 // - webhook_attempts: every POST made, for the attempts endpoint and `sandbank listen`.
-// - webhook_dispatch: the dispatcher's position in `events` (one row).
 const webhooks = (seq: string, eventType: string) => `
 CREATE TABLE events (
   seq ${seq},
@@ -112,8 +112,10 @@ CREATE TABLE events (
   type TEXT NOT NULL,
   created BIGINT NOT NULL,
   data TEXT NOT NULL,
+  dispatched SMALLINT NOT NULL DEFAULT 0,
   UNIQUE (account, id)
 );
+CREATE INDEX events_undispatched ON events (seq) WHERE dispatched = 0;
 CREATE INDEX events_by_created ON events (account, created DESC, seq DESC);
 CREATE INDEX events_by_type ON events (account, type, created DESC, seq DESC);
 
@@ -140,16 +142,10 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_by_account ON webhook_attempts (account, seq);
 
-CREATE TABLE webhook_dispatch (
-  id INTEGER PRIMARY KEY,
-  last_seq BIGINT NOT NULL
-);
-
 -- Events written by version 2 lived among the objects; they move here, already dispatched.
-INSERT INTO events (account, id, type, created, data)
-  SELECT account, id, ${eventType}, created, data FROM objects WHERE type = 'event' ORDER BY seq;
+INSERT INTO events (account, id, type, created, data, dispatched)
+  SELECT account, id, ${eventType}, created, data, 1 FROM objects WHERE type = 'event' ORDER BY seq;
 DELETE FROM objects WHERE type = 'event';
-INSERT INTO webhook_dispatch (id, last_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM events;
 
 -- Delivery paused for an account (POST /sandbank/v1/webhooks/pause): events still queue.
 ALTER TABLE accounts ADD COLUMN webhooks_paused SMALLINT NOT NULL DEFAULT 0;

@@ -482,23 +482,17 @@ class SqlTransaction extends SqlReader implements Transaction {
     ]);
   }
 
-  async lockDispatchPosition(): Promise<number> {
-    const row = await this.conn.get(
-      `SELECT last_seq FROM webhook_dispatch WHERE id = 1 ${this.driver.dialect.forUpdate}`,
+  async claimUndispatchedEvents(limit: number): Promise<StoredEvent[]> {
+    const rows = await this.conn.all(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE dispatched = 0 ORDER BY seq LIMIT ? ${this.driver.dialect.forUpdateSkipLocked}`,
+      [limit],
     );
-    return Number(row?.last_seq ?? 0);
-  }
-
-  async setDispatchPosition(seq: number): Promise<void> {
-    await this.conn.run('UPDATE webhook_dispatch SET last_seq = ? WHERE id = 1', [seq]);
-  }
-
-  async eventsAfter(seq: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.conn.all(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, [
-      seq,
-      limit,
-    ]);
     return rows.map(toEvent);
+  }
+
+  async markDispatched(seqs: number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.conn.run(`UPDATE events SET dispatched = 1 WHERE seq IN (${seqs.map(() => '?').join(', ')})`, seqs);
   }
 
   async insertDelivery(d: {
@@ -515,12 +509,18 @@ class SqlTransaction extends SqlReader implements Transaction {
     );
   }
 
-  async claimDeliveries(nowMs: number, limit: number, leaseUntilMs: number): Promise<Delivery[]> {
+  async claimDeliveries(
+    nowMs: number,
+    limit: number,
+    leaseUntilMs: number,
+    skipEndpoints: string[],
+  ): Promise<Delivery[]> {
+    const skip = skipEndpoints.length > 0 ? `AND endpoint_id NOT IN (${skipEndpoints.map(() => '?').join(', ')})` : '';
     const rows = await this.conn.all(
       `SELECT seq, account, event_seq, event_id, endpoint_id, status, attempts FROM webhook_deliveries
-       WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?
+       WHERE status = 'pending' AND next_attempt_at <= ? ${skip} ORDER BY next_attempt_at, seq LIMIT ?
        ${this.driver.dialect.forUpdateSkipLocked}`,
-      [nowMs, limit],
+      [nowMs, ...skipEndpoints, limit],
     );
     const claimed = rows.map(toDelivery);
     if (claimed.length > 0) {

@@ -186,7 +186,9 @@ export class SqliteDriver implements Driver {
     apply.immediate();
   }
 
+  /** Lets transactions already asked for commit (they are queued for the next group), then closes. */
   async close(): Promise<void> {
+    while (this.scheduled || this.pending.length > 0) await new Promise((resolve) => setImmediate(resolve));
     await this.lock.run(async () => {
       await this.checkpointer?.close();
       this.db.close();

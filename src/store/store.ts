@@ -259,11 +259,9 @@ export interface Transaction extends Reader {
   /** Moves a failed job later and counts the attempt. */
   retryJob(seq: number, dueAt: number): Promise<void>;
   insertEvent(event: { account: string; id: string; type: string; created: number; data: object }): Promise<void>;
-  /** The dispatcher's position in the events table, locked until commit (one dispatcher at a time). */
-  lockDispatchPosition(): Promise<number>;
-  setDispatchPosition(seq: number): Promise<void>;
-  /** Events of every account after `seq`, in order. */
-  eventsAfter(seq: number, limit: number): Promise<StoredEvent[]>;
+  /** Events of any account not yet fanned out to endpoints, oldest first, locked (other nodes skip them). */
+  claimUndispatchedEvents(limit: number): Promise<StoredEvent[]>;
+  markDispatched(seqs: number[]): Promise<void>;
   insertDelivery(d: {
     account: string;
     eventSeq: number;
@@ -275,7 +273,7 @@ export interface Transaction extends Reader {
    * Pending deliveries due at `nowMs`, oldest first, leased until `leaseUntilMs` (another claim
    * skips them until then, so a delivery lost with a crashed server is retried after the lease).
    */
-  claimDeliveries(nowMs: number, limit: number, leaseUntilMs: number): Promise<Delivery[]>;
+  claimDeliveries(nowMs: number, limit: number, leaseUntilMs: number, skipEndpoints: string[]): Promise<Delivery[]>;
   finishDelivery(seq: number, status: DeliveryStatus, attempts: number, nextAttemptAtMs: number): Promise<void>;
   /** Makes an account's deliveries parked (at or after `parkedAtMs`, during a pause) due at `nowMs`. */
   releaseDeliveries(account: string, parkedAtMs: number, nowMs: number): Promise<void>;

@@ -1,8 +1,8 @@
 /**
  * Webhook delivery: the events table is the outbox, and this worker empties it.
  *
- * 1. Dispatch: follows the events table by `seq` (its position stored and locked, so one node
- *    dispatches at a time) and writes one delivery row per matching endpoint, in one transaction.
+ * 1. Dispatch: takes the events not yet dispatched (locked, so nodes take different ones), writes
+ *    one delivery row per matching endpoint and marks them dispatched, in one transaction.
  * 2. Deliver: claims due deliveries with a lease, POSTs each signed event outside any transaction,
  *    then records the attempt and the delivery's new state. A server killed mid-POST leaves the
  *    delivery leased; when the lease runs out it is claimed again — at least once, never lost.
@@ -12,6 +12,8 @@
  * attempts); after the last one the delivery is `failed`.
  */
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { randomBase62 } from '../platform/ids.js';
 import { LATEST_VERSION, renderForVersion } from '../platform/versions.js';
 import type { Account, Delivery, Store, StoredEvent, Transaction } from '../store/store.js';
@@ -72,8 +74,11 @@ export class WebhookWorker {
   private stopped = true;
   private inFlight = 0;
   private readonly perEndpointInFlight = new Map<string, number>();
-  /** Claimed deliveries waiting for a free slot of their endpoint. */
-  private readonly waiting = new Map<string, Job[]>();
+  /** Keep-alive connections per scheme: a burst to one endpoint reuses a few sockets. */
+  private readonly agents: Agents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  };
   private readonly outcomes: Outcome[] = [];
   private flushing: Promise<void> | undefined;
   private readonly idleWaiters: (() => void)[] = [];
@@ -103,10 +108,12 @@ export class WebhookWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    for (const jobs of this.waiting.values()) jobs.length = 0;
-    await this.idle();
+    // The pass in progress may still start deliveries; then those finish and are recorded.
     while (this.running) await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.idle();
     await this.flush();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   /** Looks for work now (called after writes that may have emitted events). */
@@ -186,10 +193,8 @@ export class WebhookWorker {
   private dispatch(): Promise<number> {
     const now = this.nowMs();
     return this.store.transaction(async (tx) => {
-      const position = await tx.lockDispatchPosition();
-      const events = await tx.eventsAfter(position, DISPATCH_BATCH);
-      const last = events[events.length - 1];
-      if (!last) return 0;
+      const events = await tx.claimUndispatchedEvents(DISPATCH_BATCH);
+      if (events.length === 0) return 0;
       const endpointsOf = new Map<string, Awaited<ReturnType<typeof enabledEndpoints>>>();
       const paused = new Map<string, boolean>();
       for (const event of events) {
@@ -211,89 +216,99 @@ export class WebhookWorker {
           });
         }
       }
-      await tx.setDispatchPosition(last.seq);
+      await tx.markDispatched(events.map((e) => e.seq));
       return events.length;
     });
   }
 
-  /** Claims what is due, as far as free slots go, and starts delivering it. */
+  /**
+   * Claims what is due, as far as free slots go, and starts delivering it. Endpoints with no free slot
+   * are left out of the claim, so a slow endpoint's backlog stays in the table (unleased) instead of
+   * holding slots everyone else needs.
+   */
   private async claim(): Promise<void> {
-    const free = this.concurrency - this.inFlight - this.waitingCount();
-    if (free <= 0) return;
+    const free = this.concurrency - this.inFlight;
+    if (free <= 0 || this.stopped) return;
+    const saturated = [...this.perEndpointInFlight].filter(([, n]) => n >= this.perEndpoint).map(([id]) => id);
     const now = this.nowMs();
     const jobs = await this.store.transaction(async (tx) => {
-      const deliveries = await tx.claimDeliveries(now, free, now + this.timeoutMs + 5_000);
-      return loadJobs(tx, deliveries, now);
+      const deliveries = await tx.claimDeliveries(now, free, now + this.timeoutMs + 5_000, saturated);
+      const loaded = await loadJobs(tx, deliveries, now);
+      // One claim can bring an endpoint more than its free slots: the rest go back, due now.
+      const taken = new Map<string, number>();
+      const ready: Job[] = [];
+      for (const job of loaded.ready) {
+        const id = job.endpoint.id;
+        const used = (this.perEndpointInFlight.get(id) ?? 0) + (taken.get(id) ?? 0);
+        if (used >= this.perEndpoint) {
+          await tx.finishDelivery(job.delivery.seq, 'pending', job.delivery.attempts, now);
+          continue;
+        }
+        taken.set(id, (taken.get(id) ?? 0) + 1);
+        ready.push(job);
+      }
+      for (const s of loaded.skipped) await tx.finishDelivery(s.delivery.seq, s.status, s.delivery.attempts, s.nextMs);
+      return ready;
     });
-    for (const job of jobs.ready) this.enqueue(job);
-    if (jobs.skipped.length > 0) {
-      await this.store.transaction(async (tx) => {
-        for (const s of jobs.skipped) await tx.finishDelivery(s.delivery.seq, s.status, s.delivery.attempts, s.nextMs);
-      });
-    }
+    for (const job of jobs) this.begin(job);
   }
 
-  private waitingCount(): number {
-    let n = 0;
-    for (const jobs of this.waiting.values()) n += jobs.length;
-    return n;
-  }
-
-  private enqueue(job: Job): void {
+  private begin(job: Job): void {
     const id = job.endpoint.id;
-    if ((this.perEndpointInFlight.get(id) ?? 0) >= this.perEndpoint) {
-      const queue = this.waiting.get(id) ?? [];
-      queue.push(job);
-      this.waiting.set(id, queue);
-      return;
-    }
     this.perEndpointInFlight.set(id, (this.perEndpointInFlight.get(id) ?? 0) + 1);
     this.inFlight++;
     void this.post(job).then((outcome) => {
       this.inFlight--;
-      this.perEndpointInFlight.set(id, (this.perEndpointInFlight.get(id) ?? 1) - 1);
+      const left = (this.perEndpointInFlight.get(id) ?? 1) - 1;
+      if (left === 0) this.perEndpointInFlight.delete(id);
+      else this.perEndpointInFlight.set(id, left);
       this.outcomes.push(outcome);
       void this.flush();
-      const next = this.waiting.get(id)?.shift();
-      if (next) this.enqueue(next);
-      else if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-      // Slots freed: claim more if there is more.
+      if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      // A slot is free: claim more if there is more.
       this.nudge();
     });
   }
 
   private idle(): Promise<void> {
-    if (this.inFlight === 0 && this.waitingCount() === 0) return Promise.resolve();
+    if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** One POST. Never throws: every way it can go wrong is a failed attempt. */
   private async post(job: Job): Promise<Outcome> {
     const event = JSON.parse(job.event.json) as Record<string, unknown>;
+    const version = job.endpoint.api_version ?? LATEST_VERSION;
+    // An endpoint pinned to a version gets its events generated for that version, as Stripe's do.
+    event.api_version = version;
     event.pending_webhooks = job.pendingWebhooks;
-    const body = `${JSON.stringify(renderForVersion(event, job.endpoint.api_version ?? LATEST_VERSION), null, 2)}\n`;
+    const body = `${JSON.stringify(renderForVersion(event, version), null, 2)}\n`;
     const startedMs = this.nowMs();
     const headers = {
       'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(body)),
       'User-Agent': USER_AGENT,
       Accept: '*/*; q=0.5, application/xml',
       'Cache-Control': 'no-cache',
       'Stripe-Signature': signatureHeader(job.secret, body, Math.floor(startedMs / 1000)),
     };
+    const done = (status: number | null, excerpt: string | null, error: string | null): Outcome => ({
+      job,
+      startedMs,
+      durationMs: this.nowMs() - startedMs,
+      status,
+      excerpt,
+      error,
+    });
     try {
-      const res = await fetch(job.endpoint.url, {
-        method: 'POST',
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const excerpt = await readExcerpt(res);
-      return { job, startedMs, durationMs: this.nowMs() - startedMs, status: res.status, excerpt, error: null };
+      const { status, excerpt } = await postOnce(this.agents, job.endpoint.url, headers, body, this.timeoutMs);
+      return done(status, excerpt, null);
     } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      const error = timedOut ? `Timed out after ${this.timeoutMs} ms` : describeFailure(err);
-      return { job, startedMs, durationMs: this.nowMs() - startedMs, status: null, excerpt: null, error };
+      return done(
+        null,
+        null,
+        err instanceof TimeoutError ? `Timed out after ${this.timeoutMs} ms` : describeFailure(err),
+      );
     }
   }
 
@@ -321,12 +336,14 @@ export class WebhookWorker {
     const status = succeeded ? 'succeeded' : retryIn === undefined ? 'failed' : 'pending';
     const nextMs = status === 'pending' ? this.nowMs() + (retryIn as number) * 1000 : this.nowMs();
     await tx.finishDelivery(delivery.seq, status, attempt, nextMs);
+    const attemptId = `wha_${randomBase62(24)}`;
     await tx.insertAttempt({
       account: delivery.account,
-      id: `wha_${randomBase62(24)}`,
+      id: attemptId,
       eventId: event.id,
       endpointId: endpoint.id,
       data: {
+        id: attemptId,
         object: 'sandbank.webhook_attempt',
         created: Math.floor(o.startedMs / 1000),
         event: event.id,
@@ -399,27 +416,56 @@ async function loadJobs(tx: Transaction, deliveries: Delivery[], nowMs: number) 
   return { ready, skipped };
 }
 
-async function readExcerpt(res: Response): Promise<string | null> {
-  if (!res.body) return null;
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  const text = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
-  return text === '' ? null : text;
+class TimeoutError extends Error {}
+
+interface Agents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+/** POSTs `body` and reads at most the first KiB of the answer. Redirects are not followed (a failure). */
+function postOnce(
+  agents: Agents,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<{ status: number; excerpt: string | null }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    const req = (secure ? https : http).request(
+      target,
+      { method: 'POST', headers, agent: secure ? agents.https : agents.http },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (size < EXCERPT_BYTES) chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, excerpt: text === '' ? null : text });
+        });
+        res.on('error', (err) => {
+          clearTimeout(timer);
+          reject(err);
+        });
+      },
+    );
+    const timer = setTimeout(() => req.destroy(new TimeoutError()), timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end(body);
+  });
 }
 
 function describeFailure(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
+  const e = err as { code?: string; message?: string };
+  if (e.code) return `${e.code}${e.message && !e.message.includes(e.code) ? `: ${e.message}` : ''}`;
   return err instanceof Error ? err.message : String(err);
 }

@@ -16,6 +16,7 @@ const RESOURCE_TYPES: Record<string, [string, string]> = {
   dispute: ['Dispute', 'dispute'],
   setup_intent: ['SetupIntent', 'setup_intent'],
   setup_attempt: ['SetupAttempt', 'setup_attempt'],
+  webhook_endpoint: ['WebhookEndpoint', 'webhook_endpoint'],
 };
 
 interface Body {

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import Stripe from 'stripe';
 import { type App, type AppOptions, createApp } from '../../src/app.js';
 import { randomBase62 } from '../../src/platform/ids.js';
@@ -34,10 +35,35 @@ export function sdk(port: number, key: string, opts: Partial<Stripe.StripeConfig
   return new Stripe(key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, ...opts });
 }
 
+/**
+ * On PostgreSQL each test server gets a schema of its own, dropped on close: every Sandbank process on
+ * a database runs every account's jobs and webhook deliveries with its own settings (as nodes of one
+ * deployment should), so servers of test files running at the same time must not share one.
+ */
+async function isolatedSchema(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `sandbank_test_${randomBase62(12).toLowerCase()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const isolated = new URL(url);
+  isolated.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: isolated.toString(),
+    async drop() {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
 export async function startServer(opts: Partial<AppOptions> = {}): Promise<TestServer> {
   let db = process.env.SANDBANK_TEST_DB ?? 'sqlite';
   let dir: string | undefined;
-  if (!db.startsWith('postgres') && db !== ':memory:') {
+  let schema: { url: string; drop(): Promise<void> } | undefined;
+  if (opts.db === undefined && db.startsWith('postgres')) {
+    schema = await isolatedSchema(db);
+    db = schema.url;
+  } else if (!db.startsWith('postgres') && db !== ':memory:') {
     dir = mkdtempSync(join(tmpdir(), 'sandbank-test-'));
     db = join(dir, 'test.db');
   }
@@ -51,6 +77,7 @@ export async function startServer(opts: Partial<AppOptions> = {}): Promise<TestS
     async close() {
       await app.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
+      await schema?.drop();
     },
   };
 }

@@ -175,7 +175,10 @@ export async function saveCharge(ctx: MutationContext, loaded: LoadedCharge, bef
  * what the card does afterwards (a dispute).
  */
 export async function afterCapture(ctx: MutationContext, loaded: LoadedCharge, sync: boolean): Promise<void> {
-  if (sync) await recordChargeFunds(ctx, loaded);
+  const card = cardByKey(loaded.internal.card);
+  // Funds of a bypass-pending card are available at once, so they are recorded at once too: a
+  // payout made right after the payment (as `stripe trigger payout.created` does) can spend them.
+  if (sync || card?.behaviour.bypassPending) await recordChargeFunds(ctx, loaded);
   else {
     await ctx.tx.scheduleJob({
       account: ctx.account.id,
@@ -185,16 +188,18 @@ export async function afterCapture(ctx: MutationContext, loaded: LoadedCharge, s
       payload: {},
     });
   }
-  const card = cardByKey(loaded.internal.card);
-  if (card?.behaviour.dispute) {
-    await ctx.tx.scheduleJob({
-      account: ctx.account.id,
-      dueAt: ctx.clock.now(),
-      kind: DISPUTE_JOB,
-      target: loaded.object.id,
-      payload: { charge: loaded.object.id },
-    });
-  }
+  if (card?.behaviour.dispute && disputeOpener) await disputeOpener(ctx, loaded.object.id);
+}
+
+/**
+ * Opens the dispute of a charge made with a dispute card. The disputes module (which depends on
+ * charges) provides it; the dispute exists when the payment's response is sent, so a client that
+ * lists disputes right away (as `stripe trigger` does) finds it.
+ */
+let disputeOpener: ((ctx: MutationContext, chargeId: string) => Promise<void>) | undefined;
+
+export function setDisputeOpener(open: (ctx: MutationContext, chargeId: string) => Promise<void>): void {
+  disputeOpener = open;
 }
 
 /** The charge's balance transaction: the captured amount less the account's card fee. */

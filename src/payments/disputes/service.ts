@@ -24,7 +24,7 @@ import { loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import type { JobHandler } from '../../platform/scheduler.js';
 import type { Job } from '../../store/store.js';
-import { DISPUTE_JOB, loadCharge, saveCharge } from '../charges/service.js';
+import { DISPUTE_JOB, loadCharge, saveCharge, setDisputeOpener } from '../charges/service.js';
 import {
   type CaseType,
   type CompellingEvidenceTransaction,
@@ -422,6 +422,18 @@ async function disputeDue(ctx: MutationContext, job: Job): Promise<void> {
 }
 
 /** What runs when a dispute's scheduled job comes due, by job kind. */
+setDisputeOpener((ctx, charge) =>
+  openDispute(ctx, {
+    seq: 0,
+    attempts: 0,
+    account: ctx.account.id,
+    dueAt: 0,
+    kind: DISPUTE_JOB,
+    target: charge,
+    payload: { charge },
+  }),
+);
+
 export const disputeJobHandlers: Record<string, JobHandler> = {
   [DISPUTE_JOB]: openDispute,
   [RESOLVE_DISPUTE_JOB]: resolveDispute,
