@@ -523,6 +523,18 @@ class SqlTransaction extends SqlReader implements Transaction {
       [nowMs, ...skipEndpoints, limit],
     );
     const claimed = rows.map(toDelivery);
+    // Their events in one query rather than one each.
+    if (claimed.length > 0) {
+      const events = await this.conn.all(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (${claimed.map(() => '?').join(', ')})`,
+        claimed.map((d) => d.eventSeq),
+      );
+      const bySeq = new Map(events.map((r) => [Number(r.seq), toEvent(r)]));
+      for (const d of claimed) {
+        const event = bySeq.get(d.eventSeq);
+        if (event) d.event = event;
+      }
+    }
     if (claimed.length > 0) {
       await this.conn.run(
         `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE seq IN (${claimed.map(() => '?').join(', ')})`,

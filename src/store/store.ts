@@ -128,6 +128,8 @@ export interface Delivery {
   status: DeliveryStatus;
   /** Attempts made before this one. */
   attempts: number;
+  /** The event, read with the claim (undefined if it is gone). */
+  event?: StoredEvent;
 }
 
 export interface AttemptQuery {
