@@ -110,12 +110,13 @@ export class WebhookWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    // The pass in progress may still start deliveries; then those finish and are recorded.
     while (this.running) await new Promise((resolve) => setTimeout(resolve, 10));
-    await this.idle();
-    await this.flush();
+    // POSTs still in flight are cut short and not recorded: their deliveries stay leased and are
+    // sent again after the lease (at least once), so shutting down never waits for a slow endpoint.
     this.agents.http.destroy();
     this.agents.https.destroy();
+    await this.idle();
+    await this.flush();
   }
 
   /** Looks for work now (called after writes that may have emitted events). */
@@ -266,7 +267,7 @@ export class WebhookWorker {
       const left = (this.perEndpointInFlight.get(id) ?? 1) - 1;
       if (left === 0) this.perEndpointInFlight.delete(id);
       else this.perEndpointInFlight.set(id, left);
-      this.outcomes.push(outcome);
+      if (!this.stopped) this.outcomes.push(outcome);
       void this.flush();
       if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       // A slot is free: claim more if there is more.
