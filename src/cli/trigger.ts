@@ -11,7 +11,9 @@
  * with `POST /sandbank/v1/time/advance`, which moves **the account's** clock: triggering
  * `balance.available` or `payout.paid` leaves the account's clock days ahead.
  */
+
 import { parseArgs } from 'node:util';
+import { editDistance } from '../platform/params.js';
 import {
   type AnyJson,
   type ApiClient,
@@ -363,17 +365,4 @@ export function closeMatches(event: string): string[] {
     .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
     .slice(0, 8)
     .map((s) => s.name);
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
-    }
-    prev = row;
-  }
-  return prev[b.length] as number;
 }

@@ -313,7 +313,8 @@ function suggestion(schema: Field<unknown>, unknownPath: string): string | undef
   return best;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance (for "Did you mean …?" suggestions). */
+export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
