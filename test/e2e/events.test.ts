@@ -9,10 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import type Stripe from 'stripe';
-import type { AppOptions } from '../../src/app.js';
-import { randomBase62 } from '../../src/platform/ids.js';
 import { expectInvalid } from '../support/customers.js';
 import { http, newSecretKey, startServer, type TestServer } from '../support/server.js';
 import { assertShape } from '../support/shape.js';
@@ -26,39 +23,13 @@ let server: TestServer;
 const receivers: Receiver[] = [];
 
 before(async () => {
-  server = await startIsolated({ webhooks: { retrySchedule: [0.2, 0.2, 0.2], timeoutMs: 500, pollMs: 50 } });
+  server = await startServer({ webhooks: { retrySchedule: [0.2, 0.2, 0.2], timeoutMs: 500, pollMs: 50 } });
 });
 
 after(async () => {
   await server?.close();
   for (const r of receivers) await r.close();
 });
-
-/**
- * Every Sandbank process on a database claims and delivers every account's due webhooks, with its
- * own retry schedule and timeout, so servers of other test files running at the same time (the suite
- * runs two files at once on one PostgreSQL database) would deliver this file's events on their
- * schedules. On PostgreSQL each server here therefore gets a schema of its own, dropped on close.
- */
-async function startIsolated(opts: Partial<AppOptions>): Promise<TestServer> {
-  const url = process.env.SANDBANK_TEST_DB ?? '';
-  if (!url.startsWith('postgres')) return startServer(opts);
-  const schema = `sandbank_test_${randomBase62(12).toLowerCase()}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const isolated = new URL(url);
-  isolated.searchParams.set('options', `-c search_path=${schema}`);
-  const started = await startServer({ ...opts, db: isolated.toString() });
-  return {
-    ...started,
-    async close() {
-      await started.close();
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -10,10 +10,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import Stripe from 'stripe';
-import type { AppOptions } from '../../src/app.js';
-import { randomBase62 } from '../../src/platform/ids.js';
 import { expectInvalid } from '../support/customers.js';
 import { http, newSecretKey, sdk, startServer, type TestServer, testDbKind } from '../support/server.js';
 import { assertShape } from '../support/shape.js';
@@ -29,39 +26,13 @@ let server: TestServer;
 const receivers: Receiver[] = [];
 
 before(async () => {
-  server = await startIsolated({ webhooks: { retrySchedule: RETRIES, timeoutMs: TIMEOUT_MS, pollMs: 50 } });
+  server = await startServer({ webhooks: { retrySchedule: RETRIES, timeoutMs: TIMEOUT_MS, pollMs: 50 } });
 });
 
 after(async () => {
   await server?.close();
   for (const r of receivers) await r.close();
 });
-
-/**
- * Every Sandbank process on a database claims and delivers every account's due webhooks, with its
- * own retry schedule and timeout, so servers of other test files running at the same time (the suite
- * runs two files at once on one PostgreSQL database) would deliver this file's events on their
- * schedules. On PostgreSQL each server here therefore gets a schema of its own, dropped on close.
- */
-async function startIsolated(opts: Partial<AppOptions>): Promise<TestServer> {
-  const url = process.env.SANDBANK_TEST_DB ?? '';
-  if (!url.startsWith('postgres')) return startServer(opts);
-  const schema = `sandbank_test_${randomBase62(12).toLowerCase()}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const isolated = new URL(url);
-  isolated.searchParams.set('options', `-c search_path=${schema}`);
-  const started = await startServer({ ...opts, db: isolated.toString() });
-  return {
-    ...started,
-    async close() {
-      await started.close();
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Receivers
@@ -928,7 +899,7 @@ describe('webhooks: isolation of a dead endpoint', () => {
 
   before(async () => {
     // Small limits so that a dead endpoint's backlog could fill them quickly.
-    small = await startIsolated({
+    small = await startServer({
       webhooks: { retrySchedule: [0.2], timeoutMs: 800, pollMs: 50, perEndpoint: 2, concurrency: 8 },
     });
   });
@@ -961,7 +932,7 @@ describe('webhooks: isolation of a dead endpoint', () => {
 describe('webhooks: shutdown', () => {
   it('closing the server mid-burst stops delivering and records nothing into a closed store', async () => {
     const errors: string[] = [];
-    const doomed = await startIsolated({
+    const doomed = await startServer({
       webhooks: { retrySchedule: [0.2], timeoutMs: 500, pollMs: 50 },
       onInternalError: (err, id) => errors.push(`${id}: ${(err as Error).message}`),
     });
