@@ -24,6 +24,7 @@ import { createAuthenticator } from './platform/auth.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createHttpHandler, type RequestLogEntry } from './platform/http.js';
 import { expiredAtOrBefore } from './platform/idempotency.js';
+import { createLogger, type Logger } from './platform/log.js';
 import { Router } from './platform/operation.js';
 import { type JobHandler, Scheduler } from './platform/scheduler.js';
 import { RequestLog, requestLogOperations } from './sandbank/request-log.js';
@@ -69,10 +70,13 @@ export interface AppOptions {
   onInternalError?: (err: unknown, requestId: string) => void;
   /** Webhook delivery: retry schedule, timeout, concurrency. */
   webhooks?: WebhookOptions;
+  /** The server's own log (default: readable text on stdout/stderr). */
+  logger?: Logger;
 }
 
 export interface App {
   store: Store;
+  logger: Logger;
   clock: Clock;
   scheduler: Scheduler;
   webhooks: WebhookWorker;
@@ -86,8 +90,9 @@ export interface App {
 export async function createApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
   const store = await openStore(opts.db);
+  const logger = opts.logger ?? createLogger();
   const onInternalError =
-    opts.onInternalError ?? ((err, requestId) => console.error(`[${requestId}] internal error:`, err));
+    opts.onInternalError ?? ((err, requestId) => logger.error('internal error', { request_id: requestId, err }));
   let origin = 'http://127.0.0.1';
   const scheduler = new Scheduler({
     store,
@@ -165,6 +170,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   return {
     store,
+    logger,
     clock,
     scheduler,
     webhooks,
