@@ -1,14 +1,21 @@
 /**
  * Scheduled work: what Stripe does later (funds becoming available, payouts arriving, refunds
- * failing, disputes opening) is a job row due at a time on its account's clock, written in the same
+ * failing, disputes closing) is a job due at a time on its account's clock, written in the same
  * transaction as the change that scheduled it. The scheduler claims the due jobs in batches and runs
  * them in one transaction, each job inside a savepoint together with its own deletion: a job happens
  * exactly once even across crashes and nodes (PostgreSQL hands a locked job to one node only), one
  * failing job is retried later without undoing the others, and a batch costs one commit.
+ *
+ * Work that is already due when it is scheduled (an `automatic_async` charge's settlement, an
+ * instant payout) never becomes a row: it runs in the scheduling transaction once the caller is done
+ * (`runDueNow`), so it costs neither a job row nor a second commit, and the API response rendered
+ * before it still shows the state Stripe's would.
  */
-import type { Account, Job, Store, Transaction } from '../store/store.js';
+import type { Account, Job, JobWrite, Store, Transaction } from '../store/store.js';
+import { LoopHealth } from './background.js';
 import { accountClock, type Clock } from './clock.js';
-import type { MutationContext } from './operation.js';
+import type { Logger } from './log.js';
+import type { EventSink, MutationContext } from './operation.js';
 
 export type JobHandler = (ctx: MutationContext, job: Job) => Promise<void>;
 
@@ -18,8 +25,16 @@ const RETRY_AFTER = 60;
 const MAX_ATTEMPTS = 10;
 /** Jobs per transaction. */
 const BATCH = 100;
-/** How long a nudge waits for more nudges to join it (ms). */
-const NUDGE_DELAY_MS = 20;
+
+/**
+ * Schedules `job` on the account's clock. Work already due joins `ctx.dueNow` and runs in this
+ * transaction after the caller (see the module comment); later work is a job row.
+ */
+export async function scheduleJob(ctx: MutationContext, job: Omit<JobWrite, 'account'>): Promise<void> {
+  const write = { account: ctx.account.id, ...job };
+  if (job.dueAt <= ctx.clock.now()) ctx.dueNow.push(write);
+  else await ctx.tx.scheduleJob(write);
+}
 
 export interface SchedulerOptions {
   store: Store;
@@ -27,6 +42,9 @@ export interface SchedulerOptions {
   handlers: Record<string, JobHandler>;
   /** The server's own URL, for objects a job creates that carry URLs. */
   origin: () => string;
+  events: EventSink;
+  logger: Logger;
+  /** A job that threw (a bug: jobs have no expected failures); it is retried later. */
   onError: (err: unknown, job: Job) => void;
   /** How often to look for due jobs (ms). */
   pollMs?: number;
@@ -34,52 +52,55 @@ export interface SchedulerOptions {
 
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
   /** One run at a time; a second caller waits for the run in progress, then runs again. */
   private running: Promise<number> = Promise.resolve(0);
+  private readonly health: LoopHealth;
 
-  constructor(private readonly opts: SchedulerOptions) {}
+  constructor(private readonly opts: SchedulerOptions) {
+    this.health = new LoopHealth('scheduler', opts.logger);
+  }
 
   start(): void {
+    this.stopped = false;
     const tick = async () => {
-      try {
+      // A failing store (busy, restarting, full) delays the next look with backoff; it never stops it.
+      const delay = await this.health.run(async () => {
         const due = await this.opts.store.nextJobDue();
         if (due !== undefined && due <= this.opts.clock.now()) await this.runDue();
-      } catch (err) {
-        console.error('scheduler:', err);
-      }
-      if (this.timer) this.timer = setTimeout(tick, this.opts.pollMs ?? 1000).unref();
+      });
+      if (!this.stopped) this.timer = setTimeout(tick, delay || (this.opts.pollMs ?? 1000)).unref();
     };
     this.timer = setTimeout(tick, 0).unref();
   }
 
-  private nudged: NodeJS.Timeout | undefined;
-
-  /**
-   * Runs due jobs soon (after a write that may have scheduled one due now, such as a charge's
-   * settlement or a dispute), instead of at the next poll. Nudges within a few milliseconds share one
-   * run, so a burst of writes costs one batch.
-   */
-  nudge(): void {
-    if (this.nudged || !this.timer) return;
-    this.nudged = setTimeout(() => {
-      this.nudged = undefined;
-      this.runDue().catch((err: unknown) => console.error('scheduler:', err));
-    }, NUDGE_DELAY_MS);
-    this.nudged.unref();
-  }
-
   /** Stops polling and waits for a run in progress. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
-    clearTimeout(this.nudged);
-    this.timer = undefined;
     await this.running.catch(() => undefined);
   }
 
-  /** Runs every job due now (including ones those jobs schedule for now); resolves with the count. */
+  /**
+   * Runs every job due now (including ones those jobs schedule for now); resolves with the count.
+   * A run that fails rejects for its caller only: the next run starts afresh.
+   */
   runDue(): Promise<number> {
-    this.running = this.running.then(() => this.drain());
-    return this.running;
+    const run = this.running.catch(() => 0).then(() => this.drain());
+    this.running = run;
+    return run;
+  }
+
+  /**
+   * Runs the work `ctx` found already due (see the module comment), in its transaction, until none
+   * is left: a job may make more. Each runs as the scheduler would run it, as nobody's request.
+   */
+  async runDueNow(ctx: MutationContext): Promise<void> {
+    for (let write = ctx.dueNow.shift(); write; write = ctx.dueNow.shift()) {
+      const handler = this.opts.handlers[write.kind];
+      if (!handler) throw new Error(`no handler for job ${write.kind}`);
+      await handler({ ...ctx, request: null }, { ...write, seq: 0, attempts: 0 });
+    }
   }
 
   private async drain(): Promise<number> {
@@ -111,14 +132,17 @@ export class Scheduler {
       await tx.savepoint(async () => {
         const handler = this.opts.handlers[job.kind];
         if (!handler || !account) throw new Error(`job ${job.seq}: no handler for ${job.kind} or no account`);
-        const ctx = {
+        const ctx: MutationContext = {
           account,
           tx,
           clock: accountClock(this.opts.clock, account),
           origin: this.opts.origin(),
           request: null,
+          events: this.opts.events,
+          dueNow: [],
         };
         await handler(ctx, job);
+        await this.runDueNow(ctx);
         await tx.deleteJob(job.seq);
       });
     } catch (err) {

@@ -7,6 +7,8 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { LoopHealth } from '../platform/background.js';
+import type { Logger } from '../platform/log.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -24,24 +26,57 @@ parentPort.on('message', () => {
 `;
 
 export class Checkpointer {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
+  private closing = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly health: LoopHealth;
 
-  constructor(path: string, intervalMs = 250) {
+  constructor(
+    private readonly path: string,
+    logger: Logger,
+    private readonly intervalMs = 250,
+  ) {
+    this.health = new LoopHealth('sqlite checkpointer', logger);
+    this.spawn();
+  }
+
+  /**
+   * Starts the worker thread. One that fails or exits is started again after a backoff; meanwhile
+   * SQLite's own (larger) automatic checkpoint is the safety net.
+   */
+  private spawn(): void {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, path, intervalMs } });
-    this.worker.unref();
-    // A checkpointer that fails leaves SQLite's own (larger) automatic checkpoint as the safety net.
-    this.worker.on('error', (err) => console.error('sqlite checkpointer:', err.message));
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, path: this.path, intervalMs: this.intervalMs },
+    });
+    worker.unref();
+    this.worker = worker;
+    let failed = false;
+    const restart = (err: unknown) => {
+      if (failed || this.closing) return;
+      failed = true;
+      this.worker = undefined;
+      void worker.terminate();
+      this.restartTimer = setTimeout(() => this.spawn(), this.health.failed(err)).unref();
+    };
+    worker.on('error', restart);
+    worker.on('exit', (code) => restart(new Error(`checkpoint thread exited with code ${code}`)));
+    worker.once('online', () => this.health.succeeded());
   }
 
   /** Checkpoints once more and closes the worker's connection. */
   async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    if (!worker) return;
     const closed = new Promise<void>((resolve) => {
-      this.worker.once('message', () => resolve());
-      this.worker.once('exit', () => resolve());
+      worker.once('message', () => resolve());
+      worker.once('exit', () => resolve());
     });
-    this.worker.postMessage('close');
+    worker.postMessage('close');
     await closed;
-    await this.worker.terminate();
+    await worker.terminate();
   }
 }
