@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { balanceOperations } from './balance/routes.js';
 import { RELEASE_JOB, releaseFunds } from './balance/transactions.js';
 import { customerOperations } from './customers/routes.js';
+import { Outbox } from './events/outbox.js';
 import { EVENT_RETENTION_SECONDS, eventOperations } from './events/routes.js';
-import { createThreeDSecurePages } from './pages/three-d-secure.js';
+import { createThreeDSecurePages, THREE_D_SECURE_PREFIX } from './pages/three-d-secure.js';
 import { chargeOperations } from './payments/charges/routes.js';
 import { SETTLE_JOB, settleCharge } from './payments/charges/service.js';
 import { disputeJobHandlers, disputeOperations } from './payments/disputes/routes.js';
@@ -21,6 +22,7 @@ import { finishSetupIntentAuthentication } from './payments/setup-intents/servic
 import { threeDSecureOperations } from './payments/three-d-secure/routes.js';
 import { payoutJobHandlers, payoutOperations } from './payouts/routes.js';
 import { createAuthenticator } from './platform/auth.js';
+import { everyInterval, LoopHealth } from './platform/background.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createHttpHandler, type RequestLogEntry } from './platform/http.js';
 import { expiredAtOrBefore } from './platform/idempotency.js';
@@ -77,6 +79,8 @@ export interface AppOptions {
 export interface App {
   store: Store;
   logger: Logger;
+  /** Where every event goes (the events table, then the webhook fan-out). */
+  outbox: Outbox;
   clock: Clock;
   scheduler: Scheduler;
   webhooks: WebhookWorker;
@@ -89,29 +93,36 @@ export interface App {
 
 export async function createApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
-  const store = await openStore(opts.db);
   const logger = opts.logger ?? createLogger();
+  const store = await openStore(opts.db, { logger });
   const onInternalError =
     opts.onInternalError ?? ((err, requestId) => logger.error('internal error', { request_id: requestId, err }));
   let origin = 'http://127.0.0.1';
+  const webhooks = new WebhookWorker(
+    store,
+    // Delivery times and durations are real time: retries and timeouts do not travel with accounts.
+    () => Date.now(),
+    logger,
+    opts.webhooks,
+  );
+  // Every event goes to the events table and, in the same transaction, to the webhook fan-out.
+  const outbox = new Outbox();
+  outbox.subscribe(webhooks.fanOut.subscriber);
   const scheduler = new Scheduler({
     store,
     clock,
     handlers: jobHandlers,
     origin: () => origin,
+    events: outbox,
+    logger,
     onError: (err, job) => onInternalError(err, `job ${job.kind} #${job.seq}`),
   });
   const requestLog = new RequestLog();
-  const webhooks = new WebhookWorker(
-    store,
-    // Delivery times and durations are real time: retries and timeouts do not travel with accounts.
-    () => Date.now(),
-    (err) => onInternalError(err, 'webhook delivery'),
-    opts.webhooks,
-  );
   const handler = createHttpHandler({
     store,
     clock,
+    events: outbox,
+    runDueNow: (ctx) => scheduler.runDueNow(ctx),
     router: new Router([
       ...operations,
       ...sandbankOperations({ store, clock, scheduler }),
@@ -121,11 +132,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ]),
     auth: createAuthenticator(store, clock, { strictKeys: opts.strictKeys ?? false }),
     onRequest: (entry) => {
-      // A write may have emitted events: deliver them now rather than at the next poll.
-      if (entry.method !== 'GET') {
-        scheduler.nudge();
-        webhooks.nudge();
-      }
       if (entry.account) {
         requestLog.record({
           account: entry.account,
@@ -145,6 +151,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const pages = createThreeDSecurePages({
     store,
     clock,
+    events: outbox,
+    runDueNow: (ctx) => scheduler.runDueNow(ctx),
     finish: { pi: finishPaymentIntentAuthentication, seti: finishSetupIntentAuthentication },
     onError: (err) => onInternalError(err, '3-D Secure page'),
   });
@@ -155,22 +163,22 @@ export async function createApp(opts: AppOptions): Promise<App> {
     res.on('close', () => {
       if (--inFlight === 0) drained?.();
     });
-    void pages(req, res).then((handled) => {
-      if (!handled) return handler(req, res);
-    });
+    // The API is the hot path: a request goes to the pages only when its path is theirs.
+    if (req.url?.startsWith(THREE_D_SECURE_PREFIX)) void pages(req, res);
+    else void handler(req, res);
   });
   server.keepAliveTimeout = 65_000;
 
   // Expired idempotency records and events past retention are pruned hourly; reads ignore them meanwhile.
-  const prune = setInterval(() => {
-    store.deleteIdempotencyBefore(expiredAtOrBefore(clock.now()) + 1).catch(() => undefined);
-    store.deleteEventsBefore(clock.now() - EVENT_RETENTION_SECONDS).catch(() => undefined);
-  }, 3_600_000);
-  prune.unref();
+  const stopPruning = everyInterval(new LoopHealth('pruning', logger), 3_600_000, async () => {
+    await store.deleteIdempotencyBefore(expiredAtOrBefore(clock.now()) + 1);
+    await store.deleteEventsBefore(clock.now() - EVENT_RETENTION_SECONDS);
+  });
 
   return {
     store,
     logger,
+    outbox,
     clock,
     scheduler,
     webhooks,
@@ -188,7 +196,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       });
     },
     async close() {
-      clearInterval(prune);
+      stopPruning();
       await scheduler.stop();
       await webhooks.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,6 +9,7 @@ import { emitEvent } from '../events/outbox.js';
 import { newId } from '../platform/ids.js';
 import { saveObject, sortFields } from '../platform/objects.js';
 import type { MutationContext } from '../platform/operation.js';
+import { scheduleJob } from '../platform/scheduler.js';
 import type { Account, Job, Reader } from '../store/store.js';
 
 export const BALANCE_TRANSACTION = 'balance_transaction';
@@ -115,7 +116,7 @@ export async function recordBalanceTransaction(
 async function scheduleRelease(ctx: MutationContext, availableOn: number): Promise<void> {
   const target = `balance:${availableOn}`;
   if ((await ctx.tx.jobsFor(ctx.account.id, target)).length > 0) return;
-  await ctx.tx.scheduleJob({ account: ctx.account.id, dueAt: availableOn, kind: RELEASE_JOB, target, payload: {} });
+  await scheduleJob(ctx, { dueAt: availableOn, kind: RELEASE_JOB, target, payload: {} });
 }
 
 /** The release job: pending transactions whose `available_on` has come become available. */

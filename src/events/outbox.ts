@@ -4,8 +4,9 @@
  * as it is at that moment. Delivery to webhook endpoints reads from here.
  */
 import { newId } from '../platform/ids.js';
-import type { MutationContext } from '../platform/operation.js';
+import type { EventSink, MutationContext } from '../platform/operation.js';
 import { LATEST_VERSION } from '../platform/versions.js';
+import type { EventWrite, Transaction } from '../store/store.js';
 
 export const EVENT = 'event';
 
@@ -30,22 +31,44 @@ export async function emitEvent(
   type: string,
   object: { object: string; id?: string },
   before?: object,
-): Promise<StripeEvent> {
-  const event: StripeEvent = {
-    id: newId('evt', 24),
-    object: 'event',
-    api_version: LATEST_VERSION,
-    created: ctx.clock.now(),
-    // A deep copy: the caller may go on changing its object within the same transaction.
-    data: { object: structuredClone(object) },
-    livemode: false,
-    pending_webhooks: 0,
-    request: ctx.request ?? { id: null, idempotency_key: null },
-    type,
-  };
-  if (before) event.data.previous_attributes = previousAttributes(before, object);
-  await ctx.tx.insertEvent({ account: ctx.account.id, id: event.id, type, created: event.created, data: event });
-  return event;
+): Promise<void> {
+  const id = newId('evt', 24);
+  const created = ctx.clock.now();
+  const request = ctx.request ?? NO_REQUEST;
+  // Serialised once, here: the snapshot is the object's JSON at this moment (the caller may go on
+  // changing the object), and the row, the API and every webhook reuse this text.
+  const previous = before ? `,"previous_attributes":${JSON.stringify(previousAttributes(before, object))}` : '';
+  const json =
+    `{"id":"${id}","object":"event","api_version":"${LATEST_VERSION}","created":${created},` +
+    `"data":{"object":${JSON.stringify(object)}${previous}},"livemode":false,"pending_webhooks":0,` +
+    `"request":${JSON.stringify(request)},"type":${JSON.stringify(type)}}`;
+  await ctx.events.publish(ctx.tx, { account: ctx.account.id, id, type, created, json });
+}
+
+const NO_REQUEST = { id: null, idempotency_key: null };
+
+/** An event as a subscriber of the outbox sees it; `seq` only once its row exists (events adopted from old databases). */
+export type PublishedEvent = EventWrite & { seq?: number };
+
+/** Called in the writing transaction for each event written (webhook fan-out). */
+export type EventSubscriber = (tx: Transaction, event: PublishedEvent) => Promise<void>;
+
+/**
+ * The outbox of one app: writes each event to the events table and hands it to the subscribers in
+ * the same transaction, so an event and the work it causes (webhook deliveries) commit together
+ * with the change, or not at all.
+ */
+export class Outbox implements EventSink {
+  private readonly subscribers: EventSubscriber[] = [];
+
+  subscribe(subscriber: EventSubscriber): void {
+    this.subscribers.push(subscriber);
+  }
+
+  async publish(tx: Transaction, event: EventWrite): Promise<void> {
+    await tx.insertEvent(event);
+    for (const subscriber of this.subscribers) await subscriber(tx, event);
+  }
 }
 
 /**

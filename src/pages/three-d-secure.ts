@@ -11,9 +11,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatAmount } from '../money/currencies.js';
 import { parseAuthenticationPath } from '../payments/three-d-secure/url.js';
-import type { Clock } from '../platform/clock.js';
+import { accountClock, type Clock } from '../platform/clock.js';
 import { StripeError } from '../platform/errors.js';
-import type { MutationContext } from '../platform/operation.js';
+import type { EventSink, MutationContext } from '../platform/operation.js';
 import type { Store } from '../store/store.js';
 
 export type IntentPrefix = 'pi' | 'seti';
@@ -27,11 +27,17 @@ export interface ThreeDSecurePageDeps {
     IntentPrefix,
     (ctx: MutationContext, id: string, outcome: Outcome) => Promise<{ intent: object; returnUrl: string | null }>
   >;
+  /** Where the finished authentication's events go (events/outbox.ts). */
+  events: EventSink;
+  /** Runs the work the authentication made due, in its transaction (Scheduler.runDueNow). */
+  runDueNow: (ctx: MutationContext) => Promise<void>;
   /** Where unexpected errors are reported (default: stderr). */
   onError?: (err: unknown) => void;
 }
 
-const PREFIX = '/sandbank/3ds/';
+/** Where the pages live; every other path is the API's. */
+export const THREE_D_SECURE_PREFIX = '/sandbank/3ds/';
+const PREFIX = THREE_D_SECURE_PREFIX;
 const MAX_BODY_BYTES = 16 * 1024;
 
 const STYLE = `
@@ -226,9 +232,21 @@ ${details}
     const origin = `http://${req.headers.host ?? '127.0.0.1'}`;
     let result: { intent: object; returnUrl: string | null };
     try {
-      result = await deps.store.transaction((tx) =>
-        deps.finish[prefix]({ account, tx, clock: deps.clock, origin, request: null }, intent.id, outcome),
-      );
+      result = await deps.store.transaction(async (tx) => {
+        const ctx: MutationContext = {
+          account,
+          tx,
+          // The account's clock: an account that travelled forward finishes in its own time.
+          clock: accountClock(deps.clock, account),
+          origin,
+          request: null,
+          events: deps.events,
+          dueNow: [],
+        };
+        const finished = await deps.finish[prefix](ctx, intent.id, outcome);
+        await deps.runDueNow(ctx);
+        return finished;
+      });
     } catch (err) {
       if (err instanceof StripeError) return message(res, 400, 'Authentication not possible', err.message);
       throw err;

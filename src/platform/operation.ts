@@ -4,7 +4,7 @@
  * handlers run inside one store transaction and get a `Transaction`, so the compiler keeps writes
  * inside transactions.
  */
-import type { Account, Reader, Transaction } from '../store/store.js';
+import type { Account, EventWrite, JobWrite, Reader, Transaction } from '../store/store.js';
 import type { Principal } from './auth.js';
 import type { Clock } from './clock.js';
 import type { ExpandRoot } from './expand.js';
@@ -31,6 +31,14 @@ export interface EventRequest {
 }
 
 /**
+ * Where a change's events go: the events table and whatever fans them out (webhook deliveries), all
+ * in the transaction that made the change (events/outbox.ts).
+ */
+export interface EventSink {
+  publish(tx: Transaction, event: EventWrite): Promise<void>;
+}
+
+/**
  * What domain services need to change state. An API request provides it, and so does a scheduled
  * job (with `request: null`, as Stripe's events for changes nobody requested have).
  */
@@ -40,6 +48,13 @@ export interface MutationContext {
   clock: Clock;
   origin: string;
   request: EventRequest | null;
+  events: EventSink;
+  /**
+   * Work that is due now (`scheduleJob` with a due time that has come): it runs in this same
+   * transaction once the caller is done — after an API response is rendered, so the response shows
+   * the state before it, as Stripe's does — instead of costing a job row and a second commit.
+   */
+  dueNow: JobWrite[];
 }
 
 export interface WriteContext extends ReadContext, MutationContext {

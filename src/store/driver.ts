@@ -5,7 +5,9 @@
  * written once.
  */
 
-export type SqlValue = string | number | null | string[];
+import type { DeliveryWrite, EventWrite, IdempotencyRecord, IndexedFields } from './store.js';
+
+export type SqlValue = string | number | null | string[] | (string | number | null | boolean)[];
 export type Row = Record<string, unknown>;
 
 export interface Connection {
@@ -27,10 +29,49 @@ export interface Dialect {
   forUpdateSkipLocked: string;
 }
 
+/** An object row to write (see `WriteBatch`). */
+export interface ObjectRowWrite {
+  account: string;
+  id: string;
+  type: string;
+  created: number;
+  json: string;
+  /** Private state; undefined (on an update) keeps the row's. */
+  internal: string | null | undefined;
+  fields: IndexedFields | undefined;
+  /** A new row (INSERT) or an existing one (UPDATE). */
+  insert: boolean;
+  /** On an update: the indexed fields must be rewritten. */
+  fieldsChanged: boolean;
+}
+
+/** Everything a transaction buffered, written together (see `Transaction`). */
+export interface WriteBatch {
+  /** In the order they were first written, which their `seq` keeps. */
+  objects: ObjectRowWrite[];
+  events: EventWrite[];
+  deliveries: DeliveryWrite[];
+  /** Stored responses (one per request; a transaction of its own may save several). */
+  idempotency: { record: IdempotencyRecord; expiredAtOrBefore: number }[];
+}
+
+/** What writing a batch found. */
+export interface WriteBatchResult {
+  /** Updates whose row does not exist (a bug in the caller). */
+  missingUpdates: string[];
+  /** False when a live record held an idempotency key (another request stored it first). */
+  idempotencySaved: boolean;
+}
+
 export interface Driver extends Connection {
   readonly kind: 'sqlite' | 'postgres';
   readonly dialect: Dialect;
   transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
+  /**
+   * Writes a whole batch in few round trips, where statements cost a round trip each (PostgreSQL).
+   * Without it, the shared SQL writes the batch a row at a time, which is cheapest in process (SQLite).
+   */
+  writeBatch?(conn: Connection, batch: WriteBatch): Promise<WriteBatchResult>;
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -1,14 +1,21 @@
 /** Opens the store named by `--db`: a file path, `:memory:`, or a `postgres://` URL. Migrates on open. */
+import { createLogger, type Logger } from '../platform/log.js';
 import type { Driver } from './driver.js';
 import { PostgresDriver } from './postgres.js';
 import { SqlStore } from './sql-store.js';
 import { SqliteDriver } from './sqlite.js';
 import type { Store } from './store.js';
 
-export async function openStore(location: string): Promise<Store> {
+export interface StoreOptions {
+  /** Where the store reports trouble it survives (a dropped connection, a failing checkpoint). */
+  logger?: Logger;
+}
+
+export async function openStore(location: string, opts: StoreOptions = {}): Promise<Store> {
+  const logger = opts.logger ?? createLogger();
   const driver: Driver = /^postgres(ql)?:\/\//.test(location)
-    ? new PostgresDriver(location)
-    : new SqliteDriver(location);
+    ? new PostgresDriver(location, logger)
+    : new SqliteDriver(location, logger);
   try {
     await driver.migrate();
   } catch (err) {

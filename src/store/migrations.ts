@@ -151,6 +151,24 @@ DELETE FROM objects WHERE type = 'event';
 ALTER TABLE accounts ADD COLUMN webhooks_paused SMALLINT NOT NULL DEFAULT 0;
 `;
 
+// Version 4, for a lean write path:
+// - jobs.run_at: the real time a job is due (its account's clock runs ahead by the account's offset),
+//   so an index finds due jobs without joining every account; moving a clock updates its jobs.
+// - accounts.endpoints_version: bumped by every change to the account's webhook endpoints. Events fan
+//   out to endpoints in the transaction that writes them (webhooks/fanout.ts); each node caches an
+//   account's endpoints by this version, and an account that never had one costs nothing.
+// Events are now written already dispatched; those a version 3 server left undispatched are fanned
+// out by the webhook worker when it starts.
+const leanWrites = `
+ALTER TABLE jobs ADD COLUMN run_at BIGINT NOT NULL DEFAULT 0;
+UPDATE jobs SET run_at = due_at - COALESCE((SELECT clock_offset FROM accounts a WHERE a.id = jobs.account), 0);
+DROP INDEX jobs_by_due;
+CREATE INDEX jobs_by_run_at ON jobs (run_at, seq);
+
+ALTER TABLE accounts ADD COLUMN endpoints_version BIGINT NOT NULL DEFAULT 0;
+UPDATE accounts SET endpoints_version = 1 WHERE id IN (SELECT account FROM objects WHERE type = 'webhook_endpoint');
+`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -172,4 +190,5 @@ export const MIGRATIONS: Migration[] = [
     sqlite: webhooks('INTEGER PRIMARY KEY', "json_extract(data, '$.type')"),
     postgres: webhooks('BIGSERIAL PRIMARY KEY', "(data::jsonb ->> 'type')"),
   },
+  { version: 4, name: 'jobs due in real time, endpoint versions', sqlite: leanWrites, postgres: leanWrites },
 ];

@@ -4,6 +4,7 @@
  * nodes (or two connections) cannot both act on the same object at once.
  */
 import pg from 'pg';
+import type { Logger } from '../platform/log.js';
 import type { Connection, Dialect, Driver, Row, SqlValue } from './driver.js';
 import { MIGRATIONS } from './migrations.js';
 import { StatementCache } from './statement-cache.js';
@@ -71,10 +72,10 @@ export class PostgresDriver implements Driver {
   private readonly pool: pg.Pool;
   private readonly conn: Connection;
 
-  constructor(url: string) {
+  constructor(url: string, logger: Logger) {
     this.pool = new pg.Pool({ connectionString: url, max: 10 });
     // An idle client losing its connection must not crash the server; the pool replaces it.
-    this.pool.on('error', (err) => console.error('postgres pool error:', err.message));
+    this.pool.on('error', (err) => logger.warn('postgres: an idle connection failed; the pool replaces it', { err }));
     this.conn = connection(this.pool);
   }
 

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Logger } from '../platform/log.js';
 import type { Connection, Dialect, Driver, Row, SqlValue } from './driver.js';
 import { Mutex } from './lock.js';
 import { MIGRATIONS } from './migrations.js';
@@ -56,12 +57,18 @@ export class SqliteDriver implements Driver {
   private readonly raw: Connection;
   private readonly checkpointer: Checkpointer | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, logger: Logger) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 50');
+    // Each group commit puts every transaction in a savepoint; SQLite copies the pages a savepoint
+    // changes into a statement journal, which is a temporary file unless temp_store says memory
+    // (measured: a third of the cost of each insert on these machines).
+    this.db.pragma('temp_store = MEMORY');
+    // The page cache holds the working set (index pages of the hot tables, recent rows): 64 MiB.
+    this.db.pragma(`cache_size = -${64 * 1024}`);
     // Checkpoints run on a worker thread (sqlite-checkpointer.ts); SQLite's automatic checkpoint
     // stays as a safety net at ~200 MB of WAL, should that thread fall behind or fail.
     this.db.pragma('wal_autocheckpoint = 50000');
@@ -69,7 +76,7 @@ export class SqliteDriver implements Driver {
     // SQLite's lower() folds ASCII only; search must fold like PostgreSQL and JavaScript do ('É' → 'é').
     this.db.function('lower', { deterministic: true }, (s: unknown) => (s === null ? null : String(s).toLowerCase()));
     this.statements = new StatementCache(MAX_STATEMENTS, (sql) => this.db.prepare(sql));
-    if (path !== ':memory:') this.checkpointer = new Checkpointer(path);
+    if (path !== ':memory:') this.checkpointer = new Checkpointer(path, logger);
     this.raw = {
       all: async (sql, params = []) => this.prepare(sql).all(...params) as Row[],
       get: async (sql, params = []) => this.prepare(sql).get(...params) as Row | undefined,

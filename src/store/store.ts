@@ -105,6 +105,33 @@ export interface StoredEvent {
   json: string;
 }
 
+/** An event as `insertEvent` takes it: already serialised, once, by the outbox. */
+export interface EventWrite {
+  account: string;
+  id: string;
+  type: string;
+  created: number;
+  json: string;
+}
+
+/** A delivery of an event to an endpoint, due at `dueAtMs` (real time). */
+export interface DeliveryWrite {
+  account: string;
+  eventId: string;
+  /** The event's row; omitted for an event written in the same transaction (resolved when written). */
+  eventSeq?: number;
+  endpointId: string;
+  dueAtMs: number;
+}
+
+/** What an account's event fan-out needs, read in the writing transaction (see `deliveryState`). */
+export interface DeliveryState {
+  /** Bumped by every change to the account's webhook endpoints; 0 when it never had any. */
+  endpointsVersion: number;
+  /** Delivery paused (`POST /sandbank/v1/webhooks/pause`): new deliveries are parked. */
+  paused: boolean;
+}
+
 export interface EventQuery {
   account: string;
   limit: number;
@@ -225,17 +252,30 @@ export interface Reader {
   attemptSeq(account: string, id: string): Promise<number | undefined>;
 }
 
+/**
+ * A write transaction. Writes — objects, events, deliveries, the idempotent response — are buffered
+ * and reach the database together at commit (or before a query that must see them): an object
+ * inserted and then changed in the same transaction — a PaymentMethod consumed by the payment that
+ * made it, a charge settled in its own request — costs one row write, not two, and a back end may
+ * write the whole batch in one round trip (PostgreSQL). Reads of a buffered object see its buffered
+ * state.
+ */
 export interface Transaction extends Reader {
   /** Reads and locks the row until commit (PostgreSQL `FOR UPDATE`; SQLite has one writer anyway). */
   getObjectForUpdate(account: string, id: string): Promise<StoredObject | undefined>;
-  insertObject(write: ObjectWrite): Promise<StoredObject>;
+  /**
+   * Buffers a new object. Its `seq` is assigned when the row is written: an object read back in the
+   * transaction that created it carries a provisional `seq` (never used: cursors come from reads).
+   */
+  insertObject(write: ObjectWrite): Promise<void>;
+  /** Buffers a change; `fields` undefined keeps the indexed fields, `internal` undefined the private state. */
   updateObject(write: ObjectWrite): Promise<void>;
   /** Marks the object deleted: it leaves lists and search, but retrieval still finds it. */
   markDeleted(account: string, id: string, tombstone: object): Promise<void>;
   /**
    * Stores the response for a key, replacing a record created at or before `expiredAtOrBefore`
-   * (the same boundary `isLive` uses). Throws `IdempotencyKeyTaken` if a live record exists:
-   * another request stored this key first.
+   * (the same boundary `isLive` uses). The transaction (at commit, or here) throws
+   * `IdempotencyKeyTaken` if a live record exists: another request stored this key first.
    */
   saveIdempotency(record: IdempotencyRecord, expiredAtOrBefore: number): Promise<void>;
   /**
@@ -260,17 +300,19 @@ export interface Transaction extends Reader {
   deleteJob(seq: number): Promise<void>;
   /** Moves a failed job later and counts the attempt. */
   retryJob(seq: number, dueAt: number): Promise<void>;
-  insertEvent(event: { account: string; id: string; type: string; created: number; data: object }): Promise<void>;
-  /** Events of any account not yet fanned out to endpoints, oldest first, locked (other nodes skip them). */
+  /** Buffers an event row; the fan-out to endpoints happens in the same transaction (events/outbox.ts). */
+  insertEvent(event: EventWrite): Promise<void>;
+  /** The account's webhook state, read in this transaction so the fan-out agrees with committed endpoints. */
+  deliveryState(account: string): Promise<DeliveryState>;
+  /** Marks the account's endpoint set changed (in the transaction that changes it), for every node's cache. */
+  bumpEndpointsVersion(account: string): Promise<void>;
+  /**
+   * Events written before fan-out moved into the writing transaction (databases from version 3),
+   * oldest first, locked (other nodes skip them).
+   */
   claimUndispatchedEvents(limit: number): Promise<StoredEvent[]>;
   markDispatched(seqs: number[]): Promise<void>;
-  insertDelivery(d: {
-    account: string;
-    eventSeq: number;
-    eventId: string;
-    endpointId: string;
-    dueAtMs: number;
-  }): Promise<void>;
+  insertDelivery(d: DeliveryWrite): Promise<void>;
   /**
    * Pending deliveries due at `nowMs`, oldest first, leased until `leaseUntilMs` (another claim
    * skips them until then, so a delivery lost with a crashed server is retried after the lease).
@@ -280,6 +322,12 @@ export interface Transaction extends Reader {
   /** Makes an account's deliveries parked (at or after `parkedAtMs`, during a pause) due at `nowMs`. */
   releaseDeliveries(account: string, parkedAtMs: number, nowMs: number): Promise<void>;
   insertAttempt(a: { account: string; id: string; eventId: string; endpointId: string; data: object }): Promise<void>;
+  /**
+   * Runs `fn` once this transaction has committed (never if it rolls back, or if the savepoint that
+   * registered it rolls back): how a write wakes the webhook worker or the scheduler without waking
+   * them for writes that produced no work.
+   */
+  afterCommit(fn: () => void): void;
 }
 
 export interface Store extends Reader {
@@ -290,6 +338,8 @@ export interface Store extends Reader {
   updateAccount(id: string, settings: AccountSettings): Promise<Account>;
   /** When (in real time) the next job is due, if any (lets the scheduler sleep until then). */
   nextJobDue(): Promise<number | undefined>;
+  /** Parked deliveries of accounts that are not paused (a resume that raced a write) become due at `nowMs`. */
+  releaseStrandedDeliveries(parkedAtMs: number, nowMs: number): Promise<number>;
   saveApiKey(record: ApiKeyRecord, now: number): Promise<void>;
   findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
   deleteIdempotencyBefore(created: number): Promise<number>;

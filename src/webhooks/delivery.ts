@@ -1,23 +1,25 @@
 /**
- * Webhook delivery: the events table is the outbox, and this worker empties it.
- *
- * 1. Dispatch: takes the events not yet dispatched (locked, so nodes take different ones), writes
- *    one delivery row per matching endpoint and marks them dispatched, in one transaction.
- * 2. Deliver: claims due deliveries with a lease, POSTs each signed event outside any transaction,
- *    then records the attempt and the delivery's new state. A server killed mid-POST leaves the
- *    delivery leased; when the lease runs out it is claimed again — at least once, never lost.
+ * Webhook delivery. Deliveries are written with their events, in the transaction of the change
+ * (webhooks/fanout.ts); this worker claims the due ones with a lease, POSTs each signed event
+ * outside any transaction, then records the attempt and the delivery's new state. A server killed
+ * mid-POST leaves the delivery leased; when the lease runs out it is claimed again — at least once,
+ * never lost. Writes wake it after they commit; a slow poll covers the rest (retries coming due).
  *
  * Concurrency is bounded per endpoint and overall, so a slow or dead endpoint holds only its own
  * slots; everything else keeps flowing. Retries follow a configurable schedule (seconds between
- * attempts); after the last one the delivery is `failed`.
+ * attempts); after the last one the delivery is `failed`. A failing store (busy, restarting) makes
+ * the worker back off and retry; it never stops it.
  */
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { LoopHealth } from '../platform/background.js';
 import { randomBase62 } from '../platform/ids.js';
+import type { Logger } from '../platform/log.js';
 import { LATEST_VERSION, renderForVersion } from '../platform/versions.js';
 import type { Account, Delivery, Store, StoredEvent, StoredObject, Transaction } from '../store/store.js';
-import { WEBHOOK_ENDPOINT, type WebhookEndpoint, type WebhookEndpointState, wantsEvent } from './endpoints.js';
+import { type WebhookEndpoint, type WebhookEndpointState, wantsEvent } from './endpoints.js';
+import { enabledEndpoints, PARKED_AT_MS, WebhookFanOut } from './fanout.js';
 
 export interface WebhookOptions {
   /** Seconds to wait before each retry; its length is the number of retries. */
@@ -34,13 +36,16 @@ export interface WebhookOptions {
 /** Stripe's test mode retries a few times over a few hours. */
 export const DEFAULT_RETRY_SCHEDULE = [300, 1800, 7200];
 export const DEFAULT_TIMEOUT_MS = 20_000;
-/** Parked deliveries (their account paused delivery) wait here until resumed. */
-export const PARKED_AT_MS = 9e15;
 const USER_AGENT = 'Stripe/1.0 (+https://stripe.com/docs/webhooks)';
 const EXCERPT_BYTES = 1024;
 const DISPATCH_BATCH = 1000;
 /** How long a pass asked for during another waits (ms). */
 const AGAIN_DELAY_MS = 2;
+/**
+ * How often parked deliveries of accounts that are no longer paused are released (ms): a write that
+ * read "paused" just before a resume committed parks its deliveries after the resume released the rest.
+ */
+const STRANDED_SWEEP_MS = 5_000;
 
 /** `Stripe-Signature`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" keyed with the whole secret>`. */
 export function signatureHeader(secret: string, body: string, timestamp: number): string {
@@ -84,17 +89,29 @@ export class WebhookWorker {
   private readonly outcomes: Outcome[] = [];
   private flushing: Promise<void> | undefined;
   private readonly idleWaiters: (() => void)[] = [];
+  /** Events of a version 3 database still to fan out (see `adoptUndispatched`). */
+  private adopted = false;
+  private lastSweepMs = 0;
+  private readonly health: LoopHealth;
+  private readonly recording: LoopHealth;
+  /** While a failed pass waits to be retried, nudges wait too (the retry timer runs the next pass). */
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Writes the deliveries of every event, in the event's transaction (the outbox's subscriber). */
+  readonly fanOut: WebhookFanOut;
 
   constructor(
     private readonly store: Store,
     private readonly nowMs: () => number,
-    private readonly onError: (err: unknown) => void,
+    private readonly logger: Logger,
     private readonly opts: WebhookOptions = {},
   ) {
     this.retrySchedule = opts.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.perEndpoint = opts.perEndpoint ?? 64;
     this.concurrency = opts.concurrency ?? 512;
+    this.health = new LoopHealth('webhook delivery', logger);
+    this.recording = new LoopHealth('webhook delivery (recording attempts)', logger);
+    this.fanOut = new WebhookFanOut(nowMs, () => this.nudge());
   }
 
   start(): void {
@@ -110,6 +127,7 @@ export class WebhookWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
     while (this.running) await new Promise((resolve) => setTimeout(resolve, 10));
     // POSTs still in flight are cut short and not recorded: their deliveries stay leased and are
     // sent again after the lease (at least once), so shutting down never waits for a slow endpoint.
@@ -119,26 +137,31 @@ export class WebhookWorker {
     await this.flush();
   }
 
-  /** Looks for work now (called after writes that may have emitted events). */
+  /** Looks for work now (called after writes that created deliveries commit, and on a timer). */
   nudge(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.retryTimer) return;
     if (this.running) {
       this.again = true;
       return;
     }
     this.running = true;
-    setImmediate(() => {
-      this.pass()
-        .catch((err: unknown) => this.onError(err))
-        .finally(() => {
-          this.running = false;
-          // Nudges that came during the pass get one more pass, a moment later: a burst of
-          // completions then costs a pass per few milliseconds, not one per completion.
-          if (this.again) {
-            this.again = false;
-            setTimeout(() => this.nudge(), AGAIN_DELAY_MS).unref();
-          }
-        });
+    setImmediate(async () => {
+      const delay = await this.health.run(() => this.pass());
+      this.running = false;
+      if (delay > 0) {
+        this.again = false;
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.nudge();
+        }, delay).unref();
+        return;
+      }
+      // Nudges that came during the pass get one more pass, a moment later: a burst of
+      // completions then costs a pass per few milliseconds, not one per completion.
+      if (this.again) {
+        this.again = false;
+        setTimeout(() => this.nudge(), AGAIN_DELAY_MS).unref();
+      }
     });
   }
 
@@ -188,39 +211,28 @@ export class WebhookWorker {
   }
 
   private async pass(): Promise<void> {
-    while ((await this.dispatch()) === DISPATCH_BATCH) {
-      // A full batch: more events are waiting.
+    if (!this.adopted) {
+      while ((await this.adoptUndispatched()) === DISPATCH_BATCH) {
+        // A full batch: more are waiting.
+      }
+      this.adopted = true;
+    }
+    const now = this.nowMs();
+    if (now - this.lastSweepMs >= STRANDED_SWEEP_MS) {
+      this.lastSweepMs = now;
+      await this.store.releaseStrandedDeliveries(PARKED_AT_MS, now);
     }
     await this.claim();
   }
 
-  /** Turns new events into deliveries; resolves with how many events it read. */
-  private dispatch(): Promise<number> {
-    const now = this.nowMs();
+  /**
+   * Fans out events written before fan-out moved into the writing transaction (a database from
+   * before version 4 may hold some that were never dispatched); resolves with how many it read.
+   */
+  private adoptUndispatched(): Promise<number> {
     return this.store.transaction(async (tx) => {
       const events = await tx.claimUndispatchedEvents(DISPATCH_BATCH);
-      if (events.length === 0) return 0;
-      const endpointsOf = new Map<string, Awaited<ReturnType<typeof enabledEndpoints>>>();
-      const paused = new Map<string, boolean>();
-      for (const event of events) {
-        let endpoints = endpointsOf.get(event.account);
-        if (!endpoints) {
-          endpoints = await enabledEndpoints(tx, event.account);
-          endpointsOf.set(event.account, endpoints);
-          paused.set(event.account, (await tx.getAccount(event.account))?.webhooksPaused ?? false);
-        }
-        for (const { endpoint } of endpoints) {
-          // An endpoint receives the events that happen after it exists, as Stripe's do.
-          if (endpoint.created > event.created || !wantsEvent(endpoint.enabled_events, event.type)) continue;
-          await tx.insertDelivery({
-            account: event.account,
-            eventSeq: event.seq,
-            eventId: event.id,
-            endpointId: endpoint.id,
-            dueAtMs: paused.get(event.account) ? PARKED_AT_MS : now,
-          });
-        }
-      }
+      for (const event of events) await this.fanOut.subscriber(tx, event);
       await tx.markDispatched(events.map((e) => e.seq));
       return events.length;
     });
@@ -322,11 +334,15 @@ export class WebhookWorker {
     if (this.flushing) return this.flushing.then(() => (this.outcomes.length > 0 ? this.flush() : undefined));
     if (this.outcomes.length === 0) return Promise.resolve();
     const batch = this.outcomes.splice(0);
-    this.flushing = this.store
-      .transaction(async (tx) => {
-        for (const outcome of batch) await this.record(tx, outcome);
-      })
-      .catch((err: unknown) => this.onError(err))
+    // A batch that cannot be recorded is not retried: its deliveries stay leased and are sent again
+    // once the lease runs out (at least once).
+    this.flushing = this.recording
+      .run(() =>
+        this.store.transaction(async (tx) => {
+          for (const outcome of batch) await this.record(tx, outcome);
+        }),
+      )
+      .then(() => undefined)
       .finally(() => {
         this.flushing = undefined;
       });
@@ -364,26 +380,6 @@ export class WebhookWorker {
         next_retry_at: status === 'pending' ? Math.floor(nextMs / 1000) : null,
       },
     });
-  }
-}
-
-/** The account's enabled endpoints with their secrets. */
-async function enabledEndpoints(
-  tx: Transaction,
-  account: string,
-): Promise<{ endpoint: WebhookEndpoint; secret: string }[]> {
-  const found: { endpoint: WebhookEndpoint; secret: string }[] = [];
-  let after: { created: number; seq: number } | undefined;
-  for (;;) {
-    const page = await tx.listObjects({ account, type: WEBHOOK_ENDPOINT, limit: 100, ...(after ? { after } : {}) });
-    for (const row of page.rows) {
-      const endpoint = JSON.parse(row.json) as WebhookEndpoint;
-      const state = JSON.parse(row.internal ?? '{}') as WebhookEndpointState;
-      if (endpoint.status === 'enabled') found.push({ endpoint, secret: state.secret });
-    }
-    const last = page.rows[page.rows.length - 1];
-    if (!page.hasMore || !last) return found;
-    after = { created: last.created, seq: last.seq };
   }
 }
 

@@ -117,6 +117,8 @@ async function createEndpoint(
   });
   const state: WebhookEndpointState = { secret: `whsec_${randomBase62(32)}` };
   await saveObject(ctx.tx, ctx.account.id, WEBHOOK_ENDPOINT, endpoint, { internal: state });
+  // Every node's fan-out (webhooks/fanout.ts) reloads this account's endpoints on its next event.
+  await ctx.tx.bumpEndpointsVersion(ctx.account.id);
   return sortFields({ ...endpoint, secret: state.secret });
 }
 
@@ -140,6 +142,7 @@ async function updateEndpoint(
   if (input.disabled != null) endpoint.status = input.disabled ? 'disabled' : 'enabled';
   endpoint.metadata = applyMetadata(endpoint.metadata, input.metadata);
   await saveObject(ctx.tx, ctx.account.id, WEBHOOK_ENDPOINT, endpoint, { update: true });
+  await ctx.tx.bumpEndpointsVersion(ctx.account.id);
   return endpoint;
 }
 
@@ -147,6 +150,7 @@ async function deleteEndpoint(ctx: MutationContext, id: string): Promise<Json> {
   await loadObject(ctx.tx, ctx.account.id, id, WEBHOOK_ENDPOINT, { forUpdate: true });
   const tombstone = { id, object: WEBHOOK_ENDPOINT, deleted: true };
   await ctx.tx.markDeleted(ctx.account.id, id, tombstone);
+  await ctx.tx.bumpEndpointsVersion(ctx.account.id);
   return tombstone;
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { memoryLogger } from '../../src/platform/log.js';
 import { PostgresDriver } from '../../src/store/postgres.js';
 import { SqliteDriver } from '../../src/store/sqlite.js';
 import { testDbKind } from '../support/server.js';
@@ -17,7 +18,7 @@ const kind = testDbKind();
 
 describe('PostgreSQL: a connection dropped inside a transaction', { skip: kind !== 'postgres' }, () => {
   it('fails that transaction only; the pool replaces the connection', async () => {
-    const driver = new PostgresDriver(process.env.SANDBANK_TEST_DB as string);
+    const driver = new PostgresDriver(process.env.SANDBANK_TEST_DB as string, memoryLogger());
     try {
       await assert.rejects(
         driver.transaction(async (conn) => {
@@ -43,7 +44,7 @@ describe('SQLite: another process holds the write lock', { skip: kind !== 'sqlit
   it('waits for it without blocking the event loop, then commits', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sandbank-busy-'));
     const path = join(dir, 'busy.db');
-    const driver = new SqliteDriver(path);
+    const driver = new SqliteDriver(path, memoryLogger());
     await driver.migrate();
     const other = new Database(path);
     try {

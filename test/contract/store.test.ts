@@ -36,9 +36,15 @@ after(async () => {
 
 const account = () => newId('acct', 16);
 
-async function insert(acct: string, created: number, data: Record<string, unknown> = {}, email?: string) {
+/** Inserts a customer in a transaction of its own and reads back the committed row (with its `seq`). */
+async function insert(
+  acct: string,
+  created: number,
+  data: Record<string, unknown> = {},
+  email?: string,
+): Promise<StoredObject> {
   const id = newId('cus');
-  return store.transaction((tx) =>
+  await store.transaction((tx) =>
     tx.insertObject({
       account: acct,
       id,
@@ -48,6 +54,9 @@ async function insert(acct: string, created: number, data: Record<string, unknow
       fields: email === undefined ? {} : { email },
     }),
   );
+  const row = await store.getObject(acct, id);
+  assert.ok(row, `${id} was committed`);
+  return row;
 }
 
 const ids = (rows: StoredObject[]) => rows.map((r) => r.id);

@@ -795,9 +795,9 @@ describe('webhooks: pause, resume and resend', () => {
 });
 
 /**
- * On PostgreSQL a transaction's event `seq` is taken at INSERT but becomes visible at COMMIT, so a
- * dispatcher that followed a position in `seq` would skip an event whose transaction commits after a
- * later one; the dispatcher marks events instead, and these tests hold it to that.
+ * On PostgreSQL a transaction's event `seq` is taken at INSERT but becomes visible at COMMIT, so
+ * anything that followed a position in `seq` would skip an event whose transaction commits after a
+ * later one. Deliveries are written with their events instead; this test holds the outbox to that.
  */
 describe('webhooks: at least once', () => {
   it(
@@ -827,7 +827,7 @@ describe('webhooks: at least once', () => {
         id,
         type: 'customer.created',
         created: event(id).created,
-        data: event(id),
+        json: JSON.stringify(event(id)),
       });
       let commitSlow!: () => void;
       const slowMayCommit = new Promise<void>((resolve) => (commitSlow = resolve));
@@ -835,12 +835,12 @@ describe('webhooks: at least once', () => {
       const inserted = new Promise<void>((resolve) => (slowInserted = resolve));
       // The slow transaction takes its seq first and commits last, as a long API write would.
       const slow = server.app.store.transaction(async (tx) => {
-        await tx.insertEvent(write('evt_slowslowslowslowslow01'));
+        await server.app.outbox.publish(tx, write('evt_slowslowslowslowslow01'));
         slowInserted();
         await slowMayCommit;
       });
       await inserted;
-      await server.app.store.transaction((tx) => tx.insertEvent(write('evt_fastfastfastfastfast01')));
+      await server.app.store.transaction((tx) => server.app.outbox.publish(tx, write('evt_fastfastfastfastfast01')));
       await server.app.webhooks.runOnce();
       commitSlow();
       await slow;

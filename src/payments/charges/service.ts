@@ -14,6 +14,7 @@ import { cardProcessingFee } from '../../money/pricing.js';
 import { newId, randomBase62 } from '../../platform/ids.js';
 import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
+import { scheduleJob } from '../../platform/scheduler.js';
 import type { Job } from '../../store/store.js';
 import type { PaymentMethod } from '../payment-methods/object.js';
 import { CHARGE, type Charge, type ChargeState, chargeFields, type Outcome } from './object.js';
@@ -180,13 +181,7 @@ export async function afterCapture(ctx: MutationContext, loaded: LoadedCharge, s
   // payout made right after the payment (as `stripe trigger payout.created` does) can spend them.
   if (sync || card?.behaviour.bypassPending) await recordChargeFunds(ctx, loaded);
   else {
-    await ctx.tx.scheduleJob({
-      account: ctx.account.id,
-      dueAt: ctx.clock.now(),
-      kind: SETTLE_JOB,
-      target: loaded.object.id,
-      payload: {},
-    });
+    await scheduleJob(ctx, { dueAt: ctx.clock.now(), kind: SETTLE_JOB, target: loaded.object.id, payload: {} });
   }
   if (card?.behaviour.dispute && disputeOpener) await disputeOpener(ctx, loaded.object.id);
 }

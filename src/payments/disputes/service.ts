@@ -23,6 +23,7 @@ import { applyMetadata } from '../../platform/metadata.js';
 import { loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import type { JobHandler } from '../../platform/scheduler.js';
+import { scheduleJob } from '../../platform/scheduler.js';
 import type { Job } from '../../store/store.js';
 import { DISPUTE_JOB, loadCharge, saveCharge, setDisputeOpener } from '../charges/service.js';
 import {
@@ -149,7 +150,7 @@ async function reinstateFunds(ctx: MutationContext, dispute: Dispute): Promise<v
 async function scheduleDue(ctx: MutationContext, dispute: Dispute): Promise<void> {
   const dueAt = dispute.evidence_details.due_by;
   if (dueAt === null) return;
-  await ctx.tx.scheduleJob({ account: ctx.account.id, dueAt, kind: DISPUTE_DUE_JOB, target: dispute.id, payload: {} });
+  await scheduleJob(ctx, { dueAt, kind: DISPUTE_DUE_JOB, target: dispute.id, payload: {} });
 }
 
 /**
@@ -311,8 +312,7 @@ async function submitEvidence(ctx: MutationContext, dispute: Dispute): Promise<v
   dispute.evidence_details.submission_method = 'manual';
   transitionDispute(dispute, isInquiry(dispute.status) ? 'warning_under_review' : 'under_review');
   if (outcome) {
-    await ctx.tx.scheduleJob({
-      account: ctx.account.id,
+    await scheduleJob(ctx, {
       dueAt: ctx.clock.now() + DECISION_DELAY,
       kind: RESOLVE_DISPUTE_JOB,
       target: dispute.id,

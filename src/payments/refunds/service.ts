@@ -18,6 +18,7 @@ import { applyMetadata } from '../../platform/metadata.js';
 import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import type { JobHandler } from '../../platform/scheduler.js';
+import { scheduleJob } from '../../platform/scheduler.js';
 import type { Job } from '../../store/store.js';
 import type { Charge } from '../charges/object.js';
 import { type LoadedCharge, loadCharge, saveCharge } from '../charges/service.js';
@@ -207,8 +208,7 @@ export async function createRefund(ctx: MutationContext, input: CreateInput): Pr
   // Partial refunds emit `charge.refunded` too.
   await emitEvent(ctx, 'charge.refunded', charge, before);
   if (behaviour) {
-    await ctx.tx.scheduleJob({
-      account: ctx.account.id,
+    await scheduleJob(ctx, {
       dueAt: ctx.clock.now() + ASYNC_REFUND_DELAY,
       kind: behaviour === 'pending' ? SETTLE_REFUND_JOB : FAIL_REFUND_JOB,
       target: refund.id,
