@@ -2,7 +2,9 @@
  * API keys → accounts. In open mode (the default) every distinct suffix is its own account, created
  * the first time the key is seen (`sk_test_X` and `pk_test_X` share account X), so parallel test
  * suites with different keys never see each other's data. With `--strict-keys` only keys made by
- * `sandbank keys create` are accepted. Keys are never stored: only their SHA-256.
+ * `sandbank keys create` are accepted: each of them an independent random secret, so a publishable
+ * key (which ships to browsers) says nothing about its secret key. Keys are never stored: only their
+ * SHA-256.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Account, KeyKind, Store } from '../store/store.js';
@@ -96,14 +98,15 @@ export function createAuthenticator(store: Store, clock: Clock, opts: { strictKe
       if (!shape || shape[2] === 'live') throw invalidKey(key);
       const kind = KIND[shape[1] as string] as KeyKind;
       let account: Account | undefined;
-      if (opts.strictKeys) {
-        const hash = hashKey(key);
-        const record = await store.findApiKey(hash);
-        // The lookup is by hash; compare again in constant time so a timing side channel cannot
-        // reveal how much of a guessed hash matched an index entry.
-        if (!record || !timingSafeEqual(Buffer.from(record.hash), Buffer.from(hash))) throw invalidKey(key);
+      // A key made by `sandbank keys create` reaches its account in either mode (so a database
+      // made for strict mode still works when served open); in strict mode nothing else does.
+      const hash = hashKey(key);
+      const record = await store.findApiKey(hash);
+      // The lookup is by hash; compare again in constant time so a timing side channel cannot
+      // reveal how much of a guessed hash matched an index entry.
+      if (record && timingSafeEqual(Buffer.from(record.hash), Buffer.from(hash))) {
         account = await store.getAccount(record.account);
-      } else {
+      } else if (!opts.strictKeys) {
         account = await store.accountForSuffix(shape[3] as string, clock.now());
       }
       if (!account) throw invalidKey(key);
@@ -120,13 +123,27 @@ export function createAuthenticator(store: Store, clock: Clock, opts: { strictKe
   };
 }
 
-/** Creates an account with a fresh key pair for strict mode (`sandbank keys create`). */
+/**
+ * Random characters in a key made by `sandbank keys create`: 32 base62 characters, about 190 bits,
+ * so neither key of a pair can be guessed from the other or at all.
+ */
+const KEY_SECRET_LENGTH = 32;
+
+/**
+ * Accounts made for strict-mode keys are registered under a suffix no key can have (`:` is outside
+ * `KEY_SHAPE`), so no open-mode key, whatever its suffix, reaches them: only their keys' hashes do.
+ */
+const UNREACHABLE_SUFFIX_PREFIX = 'keys-create:';
+
+/**
+ * Creates an account with a fresh key pair for strict mode (`sandbank keys create`). The secret and
+ * publishable keys are independent random secrets: only their hashes are stored, and the account is
+ * found through them alone, never through a key suffix.
+ */
 export async function createKeyPair(store: Store, clock: Clock) {
-  const suffix = randomBase62(24);
-  // Keyed by suffix like open-mode accounts, so the same keys reach the same data in either mode.
-  const account = await store.accountForSuffix(suffix, clock.now());
-  const secret = `sk_test_${suffix}`;
-  const publishable = `pk_test_${suffix}`;
+  const account = await store.accountForSuffix(`${UNREACHABLE_SUFFIX_PREFIX}${randomBase62(24)}`, clock.now());
+  const secret = `sk_test_${randomBase62(KEY_SECRET_LENGTH)}`;
+  const publishable = `pk_test_${randomBase62(KEY_SECRET_LENGTH)}`;
   await store.saveApiKey({ hash: hashKey(secret), account: account.id, kind: 'secret' }, clock.now());
   await store.saveApiKey({ hash: hashKey(publishable), account: account.id, kind: 'publishable' }, clock.now());
   return { account: account.id, secret, publishable };
