@@ -3,6 +3,7 @@
  * (`renderError`). The HTTP status is never chosen by a service: it comes from the error's `kind`
  * through one exhaustive table, so the SDK maps every error to the same exception class as Stripe's.
  */
+import { redactPans } from './pan.js';
 
 /** Stripe's `error.type` values (stripe-node maps these, together with the status, to its classes). */
 export type StripeErrorType =
@@ -147,11 +148,17 @@ export function docUrl(code: string): string {
   return `https://stripe.com/docs/error-codes/${code.replaceAll('_', '-')}`;
 }
 
-/** The `{"error": {...}}` body Stripe sends, its fields in Stripe's (alphabetical) order. */
+/**
+ * The `{"error": {...}}` body Stripe sends, its fields in Stripe's (alphabetical) order. Stripe echoes
+ * wrong values in `message` (and a parameter's name in `param`), so anything there that looks like a
+ * card number is masked: this body may be stored against an idempotency key, and a replay must be
+ * the first response byte for byte, so the first response is the masked one too. Only error bodies
+ * pay for the scan.
+ */
 export function errorBody(err: StripeError, requestId: string): { error: Record<string, unknown> } {
   const fields: Record<string, unknown> = {
     ...err.extra,
-    message: err.message,
+    message: redactPans(err.message),
     request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}`,
     type: err.type,
   };
@@ -160,7 +167,7 @@ export function errorBody(err: StripeError, requestId: string): { error: Record<
     fields.doc_url = docUrl(err.code);
   }
   if (err.declineCode !== undefined) fields.decline_code = err.declineCode;
-  if (err.param !== undefined) fields.param = err.param;
+  if (err.param !== undefined) fields.param = redactPans(err.param);
   const error: Record<string, unknown> = {};
   for (const key of Object.keys(fields).sort()) error[key] = fields[key];
   return { error };

@@ -23,6 +23,7 @@ import { FORM_LIMITS, type ParamHash, parseForm } from './form.js';
 import { checkKey, expiredAtOrBefore, fingerprint, InFlight, isLive, mismatchError } from './idempotency.js';
 import { newRequestId } from './ids.js';
 import type { Json, Operation, PathParams, ReadContext, Router } from './operation.js';
+import { redactPans } from './pan.js';
 import { validate } from './params.js';
 import { renderForVersion, resolveVersion } from './versions.js';
 
@@ -41,6 +42,7 @@ export interface RequestLogEntry {
   /** The account the key belonged to; absent when authentication failed. */
   account?: string;
   method: string;
+  /** Without the query string; card numbers in it masked (pan.ts), like in `idempotencyKey`. */
   path: string;
   status: number;
   requestId: string;
@@ -162,7 +164,8 @@ export function createHttpHandler(deps: HttpDeps) {
           ...base,
           reader: tx,
           tx,
-          request: { id: base.requestId, idempotency_key: idempotency?.key ?? null },
+          // The event keeps the key for display only: a card number in it is masked (pan.ts).
+          request: { id: base.requestId, idempotency_key: idempotency ? redactPans(idempotency.key) : null },
         };
         try {
           const body = await render(await op.run(ctx, input, params), input, ctx);
@@ -222,7 +225,9 @@ export function createHttpHandler(deps: HttpDeps) {
       if (idempotencyKey !== undefined) {
         checkKey(idempotencyKey);
         const account = principal.account.id;
-        const print = fingerprint(method, path, params);
+        // The stored fingerprint names the endpoint; a card number in the URL is masked there (a
+        // path differing only in masked digits counts as the same endpoint, as `card[number]` does).
+        const print = fingerprint(method, redactPans(path), params);
         if (!inFlight.claim(account, idempotencyKey)) throw idempotencyKeyInUse(idempotencyKey);
         claimed = { account, key: idempotencyKey };
         idempotency = { key: idempotencyKey, fingerprint: print };
@@ -321,13 +326,16 @@ export function createHttpHandler(deps: HttpDeps) {
     }
     const meta: { account?: string } = {};
     const status = await handleApi(req, method, path, query, requestId, res, meta);
+    const idempotencyKey = header(req, 'idempotency-key');
+    // The request log and `--log-requests` lines keep these: card numbers in them are masked
+    // (a scan of a few dozen characters per request).
     deps.onRequest?.({
       ...meta,
       method,
-      path,
+      path: redactPans(path),
       status,
       requestId,
-      idempotencyKey: header(req, 'idempotency-key'),
+      idempotencyKey: idempotencyKey === undefined ? undefined : redactPans(idempotencyKey),
       durationMs: performance.now() - started,
     });
   };
