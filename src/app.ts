@@ -20,14 +20,14 @@ import { setupIntentOperations } from './payments/setup-intents/routes.js';
 import { finishSetupIntentAuthentication } from './payments/setup-intents/service.js';
 import { threeDSecureOperations } from './payments/three-d-secure/routes.js';
 import { payoutJobHandlers, payoutOperations } from './payouts/routes.js';
-import { createAuthenticator } from './platform/auth.js';
+import { type Authenticator, createAuthenticator } from './platform/auth.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createHttpHandler, type RequestLogEntry } from './platform/http.js';
 import { expiredAtOrBefore } from './platform/idempotency.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { Router } from './platform/operation.js';
 import { type JobHandler, Scheduler } from './platform/scheduler.js';
-import { RequestLog, requestLogOperations } from './sandbank/request-log.js';
+import { RequestLog, type RequestLogLimits, requestLogOperations } from './sandbank/request-log.js';
 import { sandbankOperations } from './sandbank/routes.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -72,6 +72,10 @@ export interface AppOptions {
   webhooks?: WebhookOptions;
   /** The server's own log (default: readable text on stdout/stderr). */
   logger?: Logger;
+  /** Bounds of the in-memory request log (defaults: `DEFAULT_REQUEST_LOG_LIMITS`). */
+  requestLog?: Partial<RequestLogLimits>;
+  /** API keys whose account stays cached in memory (default: `DEFAULT_MAX_CACHED_KEYS`). */
+  maxCachedKeys?: number;
 }
 
 export interface App {
@@ -80,6 +84,9 @@ export interface App {
   clock: Clock;
   scheduler: Scheduler;
   webhooks: WebhookWorker;
+  /** In-memory state with bounds, exposed so tests can check them. */
+  requestLog: RequestLog;
+  auth: Authenticator;
   server: Server;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
@@ -101,7 +108,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     origin: () => origin,
     onError: (err, job) => onInternalError(err, `job ${job.kind} #${job.seq}`),
   });
-  const requestLog = new RequestLog();
+  const requestLog = new RequestLog(opts.requestLog);
+  const auth = createAuthenticator(store, clock, {
+    strictKeys: opts.strictKeys ?? false,
+    ...(opts.maxCachedKeys !== undefined ? { maxCachedKeys: opts.maxCachedKeys } : {}),
+  });
   const webhooks = new WebhookWorker(
     store,
     // Delivery times and durations are real time: retries and timeouts do not travel with accounts.
@@ -119,7 +130,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...requestLogOperations(requestLog),
       ...threeDSecureOperations(finishPaymentIntentAuthentication, finishSetupIntentAuthentication),
     ]),
-    auth: createAuthenticator(store, clock, { strictKeys: opts.strictKeys ?? false }),
+    auth,
     onRequest: (entry) => {
       // A write may have emitted events: deliver them now rather than at the next poll.
       if (entry.method !== 'GET') {
@@ -174,6 +185,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     clock,
     scheduler,
     webhooks,
+    requestLog,
+    auth,
     server,
     listen(port, host) {
       return new Promise((resolve, reject) => {

@@ -78,24 +78,61 @@ export function hashKey(key: string): string {
 
 export interface Authenticator {
   authenticate(authorization: string | undefined): Promise<Principal>;
+  /** What the caches hold now, for tests and diagnostics. */
+  stats(): { keys: number; accounts: number };
 }
+
+/** Keys whose principal is kept in memory; past it the least recently used key is looked up again. */
+export const DEFAULT_MAX_CACHED_KEYS = 10_000;
 
 /**
  * Resolves keys to accounts, caching the answer in memory (keys never change their account), so the
  * hot path costs one map lookup.
+ *
+ * Both caches are bounded, since open mode makes an account of every key a client cares to send:
+ * - keys → principals: at most `maxCachedKeys`, least recently used out first;
+ * - account id → the one `Account` object all of the account's principals share, so a settings change
+ *   (`sandbank accounts update`, `time advance`) reaches every cached key at once. It is held weakly:
+ *   an entry lives as long as someone holds the object (a cached principal, or a request still
+ *   running after its key was evicted), so every holder keeps sharing one object, and an account
+ *   nobody holds is loaded afresh from the store. Its size therefore follows the key cache and the
+ *   requests in flight.
  */
-export function createAuthenticator(store: Store, clock: Clock, opts: { strictKeys: boolean }): Authenticator {
+export function createAuthenticator(
+  store: Store,
+  clock: Clock,
+  opts: { strictKeys: boolean; maxCachedKeys?: number },
+): Authenticator {
+  const maxKeys = opts.maxCachedKeys ?? DEFAULT_MAX_CACHED_KEYS;
+  // A Map iterates in insertion order: re-inserting on a hit makes its first key the least recently used.
   const cache = new Map<string, Principal>();
-  // One Account object per account, shared by all its keys' principals, so a settings change
-  // (`sandbank accounts update`) reaches every cached key at once.
-  const accounts = new Map<string, Account>();
+  const accounts = new Map<string, WeakRef<Account>>();
+  const forget = new FinalizationRegistry<string>((id) => {
+    if (accounts.get(id)?.deref() === undefined) accounts.delete(id);
+  });
+
+  /** The shared object for `loaded`'s account: the one someone still holds, or `loaded` from now on. */
+  function share(loaded: Account): Account {
+    const held = accounts.get(loaded.id)?.deref();
+    if (held) return held;
+    accounts.set(loaded.id, new WeakRef(loaded));
+    forget.register(loaded, loaded.id);
+    return loaded;
+  }
+
   return {
     async authenticate(authorization) {
-      const key = keyFromHeader(authorization);
-      const cached = cache.get(key);
-      if (cached) return cached;
-      const shape = KEY_SHAPE.exec(key);
-      if (!shape || shape[2] === 'live') throw invalidKey(key);
+      const sent = keyFromHeader(authorization);
+      const cached = cache.get(sent);
+      if (cached) {
+        cache.delete(sent);
+        cache.set(cached.key, cached); // its own copy of the key, not the header's slice
+        return cached;
+      }
+      const shape = KEY_SHAPE.exec(sent);
+      if (!shape || shape[2] === 'live') throw invalidKey(sent);
+      // A copy: the key may be a slice of a much longer header, which caching the slice would keep alive.
+      const key = Buffer.from(sent, 'utf8').toString('utf8');
       const kind = KIND[shape[1] as string] as KeyKind;
       let account: Account | undefined;
       // A key made by `sandbank keys create` reaches its account in either mode (so a database
@@ -110,15 +147,13 @@ export function createAuthenticator(store: Store, clock: Clock, opts: { strictKe
         account = await store.accountForSuffix(shape[3] as string, clock.now());
       }
       if (!account) throw invalidKey(key);
-      const shared = accounts.get(account.id) ?? account;
-      accounts.set(account.id, shared);
-      const principal: Principal = { account: shared, kind, key };
-      if (cache.size > 10_000) {
-        cache.clear();
-        accounts.clear();
-      }
+      const principal: Principal = { account: share(account), kind, key };
       cache.set(key, principal);
+      if (cache.size > maxKeys) cache.delete(cache.keys().next().value as string);
       return principal;
+    },
+    stats() {
+      return { keys: cache.size, accounts: accounts.size };
     },
   };
 }
