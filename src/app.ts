@@ -22,6 +22,13 @@ import { threeDSecureOperations } from './payments/three-d-secure/routes.js';
 import { payoutJobHandlers, payoutOperations } from './payouts/routes.js';
 import { type Authenticator, createAuthenticator } from './platform/auth.js';
 import { type Clock, systemClock } from './platform/clock.js';
+import {
+  bodyTimeouts,
+  DEFAULT_HTTP_LIMITS,
+  guardConnections,
+  type HttpLimits,
+  serverOptions,
+} from './platform/connections.js';
 import { createHttpHandler, type RequestLogEntry } from './platform/http.js';
 import { expiredAtOrBefore } from './platform/idempotency.js';
 import { createLogger, type Logger } from './platform/log.js';
@@ -76,6 +83,8 @@ export interface AppOptions {
   requestLog?: Partial<RequestLogLimits>;
   /** API keys whose account stays cached in memory (default: `DEFAULT_MAX_CACHED_KEYS`). */
   maxCachedKeys?: number;
+  /** Sizes, timeouts and the connection cap of the HTTP server (defaults: `DEFAULT_HTTP_LIMITS`). */
+  http?: Partial<HttpLimits>;
 }
 
 export interface App {
@@ -96,6 +105,7 @@ export interface App {
 
 export async function createApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.http };
   const store = await openStore(opts.db);
   const logger = opts.logger ?? createLogger();
   const onInternalError =
@@ -152,6 +162,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       opts.onRequest?.(entry);
     },
     onInternalError,
+    bodyTimeouts: bodyTimeouts(limits),
   });
   const pages = createThreeDSecurePages({
     store,
@@ -161,7 +172,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   });
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const server = createServer((req, res) => {
+  const server = createServer(serverOptions(limits), (req, res) => {
+    connections.track(res);
     inFlight++;
     res.on('close', () => {
       if (--inFlight === 0) drained?.();
@@ -170,7 +182,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       if (!handled) return handler(req, res);
     });
   });
-  server.keepAliveTimeout = 65_000;
+  const connections = guardConnections(server, limits, logger);
 
   // Expired idempotency records and events past retention are pruned hourly; reads ignore them meanwhile.
   const prune = setInterval(() => {

@@ -27,7 +27,11 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'rate_limited'
-  | 'internal';
+  | 'internal'
+  // Failures of the HTTP exchange itself, before a request is whole (see `connections.ts`).
+  | 'request_timeout'
+  | 'uri_too_long'
+  | 'headers_too_large';
 
 export const HTTP_STATUS = {
   bad_request: 400,
@@ -38,6 +42,9 @@ export const HTTP_STATUS = {
   conflict: 409,
   rate_limited: 429,
   internal: 500,
+  request_timeout: 408,
+  uri_too_long: 414,
+  headers_too_large: 431,
 } as const satisfies Record<ErrorKind, number>;
 
 export interface StripeErrorInit {
@@ -141,6 +148,40 @@ export function internalError(requestId: string): StripeError {
     type: 'api_error',
     message: `An unknown error occurred while processing your request (${requestId}). Please try again later.`,
   });
+}
+
+/**
+ * The request did not arrive in time (headers, or a body that stalled): nothing ran. Stripe documents
+ * no text for this; Sandbank's says what happened and that a retry is safe.
+ */
+export function requestTimeout(what: string, seconds: number): StripeError {
+  return new StripeError({
+    kind: 'request_timeout',
+    type: 'invalid_request_error',
+    message: `Request timed out: ${what} did not arrive within ${seconds} seconds. Nothing was done; please try again.`,
+  });
+}
+
+/** The request line alone exceeds the size the server reads before a request starts. */
+export function uriTooLong(maxBytes: number): StripeError {
+  return new StripeError({
+    kind: 'uri_too_long',
+    type: 'invalid_request_error',
+    message: `Request URL too long: the request line and headers may be at most ${maxBytes} bytes. Send long parameters in a POST body instead.`,
+  });
+}
+
+export function headersTooLarge(maxBytes: number): StripeError {
+  return new StripeError({
+    kind: 'headers_too_large',
+    type: 'invalid_request_error',
+    message: `Request headers too large: the request line and headers may be at most ${maxBytes} bytes.`,
+  });
+}
+
+/** Not HTTP/1.1 that can be parsed; `reason` is the parser's code (e.g. `HPE_INVALID_METHOD`). */
+export function malformedRequest(reason: string): StripeError {
+  return invalidRequest(`Malformed HTTP request (${reason}). If error persists, please check your HTTP client.`);
 }
 
 /** Stripe's documentation URL for an error code: underscores become dashes. */
