@@ -82,7 +82,7 @@ export interface Authenticator {
   stats(): { keys: number; accounts: number };
 }
 
-/** Keys whose principal is kept in memory; past it the least recently used key is looked up again. */
+/** Keys whose principal is kept in memory; a key pushed out is looked up in the store again. */
 export const DEFAULT_MAX_CACHED_KEYS = 10_000;
 
 /**
@@ -90,7 +90,8 @@ export const DEFAULT_MAX_CACHED_KEYS = 10_000;
  * hot path costs one map lookup.
  *
  * Both caches are bounded, since open mode makes an account of every key a client cares to send:
- * - keys → principals: at most `maxCachedKeys`, least recently used out first;
+ * - keys → principals: at most `maxCachedKeys`; past it the oldest key goes unless it was used since
+ *   it was last considered (second chance, an LRU approximation whose hit costs one flag write);
  * - account id → the one `Account` object all of the account's principals share, so a settings change
  *   (`sandbank accounts update`, `time advance`) reaches every cached key at once. It is held weakly:
  *   an entry lives as long as someone holds the object (a cached principal, or a request still
@@ -104,12 +105,22 @@ export function createAuthenticator(
   opts: { strictKeys: boolean; maxCachedKeys?: number },
 ): Authenticator {
   const maxKeys = opts.maxCachedKeys ?? DEFAULT_MAX_CACHED_KEYS;
-  // A Map iterates in insertion order: re-inserting on a hit makes its first key the least recently used.
-  const cache = new Map<string, Principal>();
+  // A Map iterates in insertion order, so its first key is the one considered for eviction next.
+  const cache = new Map<string, { principal: Principal; used: boolean }>();
   const accounts = new Map<string, WeakRef<Account>>();
   const forget = new FinalizationRegistry<string>((id) => {
     if (accounts.get(id)?.deref() === undefined) accounts.delete(id);
   });
+
+  /** Drops one key: the oldest not used since it was last passed over (each pass clears the mark). */
+  function evictOne(): void {
+    for (const [key, entry] of cache) {
+      cache.delete(key);
+      if (!entry.used) return;
+      entry.used = false;
+      cache.set(key, entry);
+    }
+  }
 
   /** The shared object for `loaded`'s account: the one someone still holds, or `loaded` from now on. */
   function share(loaded: Account): Account {
@@ -125,9 +136,8 @@ export function createAuthenticator(
       const sent = keyFromHeader(authorization);
       const cached = cache.get(sent);
       if (cached) {
-        cache.delete(sent);
-        cache.set(cached.key, cached); // its own copy of the key, not the header's slice
-        return cached;
+        cached.used = true;
+        return cached.principal;
       }
       const shape = KEY_SHAPE.exec(sent);
       if (!shape || shape[2] === 'live') throw invalidKey(sent);
@@ -148,8 +158,8 @@ export function createAuthenticator(
       }
       if (!account) throw invalidKey(key);
       const principal: Principal = { account: share(account), kind, key };
-      cache.set(key, principal);
-      if (cache.size > maxKeys) cache.delete(cache.keys().next().value as string);
+      cache.set(key, { principal, used: false });
+      if (cache.size > maxKeys) evictOne();
       return principal;
     },
     stats() {

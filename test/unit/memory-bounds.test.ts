@@ -125,7 +125,7 @@ function exposeGc(): () => void {
 }
 
 describe('Authenticator bounds', () => {
-  it('caches at most maxCachedKeys keys, least recently used out first', async () => {
+  it('caches at most maxCachedKeys keys, keys not used lately out first', async () => {
     const store = fakeStore();
     const auth = createAuthenticator(store, systemClock, { strictKeys: false, maxCachedKeys: 100 });
     await auth.authenticate(bearer('sk_test_hot_0'));
