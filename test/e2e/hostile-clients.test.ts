@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { memoryLogger } from '../../src/platform/log.js';
 import { newSecretKey, startServer, type TestServer } from '../support/server.js';
 
 const LIMITS = {
@@ -196,7 +197,8 @@ describe('slow clients', () => {
 
 describe('the connection limit', () => {
   it('closes connections beyond it while the ones it holds keep working', async () => {
-    const limited = await startServer({ http: { ...LIMITS, maxConnections: 5, headersTimeoutMs: 10_000 } });
+    const logger = memoryLogger();
+    const limited = await startServer({ logger, http: { ...LIMITS, maxConnections: 5, headersTimeoutMs: 10_000 } });
     const sockets: Socket[] = [];
     try {
       for (let i = 0; i < 5; i++) sockets.push(await open(limited.port));
@@ -211,6 +213,10 @@ describe('the connection limit', () => {
       extra.write(request('GET /v1/customers HTTP/1.1'));
       await once(extra, 'close');
       assert.equal(got, '', 'refused without an answer');
+      assert.deepEqual(
+        logger.lines.map((l) => [l.level, l.message, l.fields.max_connections]),
+        [['warn', 'connections refused: over the connection limit', 5]],
+      );
 
       // A held connection still works.
       const held = sockets[0] as Socket;
