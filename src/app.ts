@@ -21,15 +21,22 @@ import { setupIntentOperations } from './payments/setup-intents/routes.js';
 import { finishSetupIntentAuthentication } from './payments/setup-intents/service.js';
 import { threeDSecureOperations } from './payments/three-d-secure/routes.js';
 import { payoutJobHandlers, payoutOperations } from './payouts/routes.js';
-import { createAuthenticator } from './platform/auth.js';
+import { type Authenticator, createAuthenticator } from './platform/auth.js';
 import { everyInterval, LoopHealth } from './platform/background.js';
 import { type Clock, systemClock } from './platform/clock.js';
+import {
+  bodyTimeouts,
+  DEFAULT_HTTP_LIMITS,
+  guardConnections,
+  type HttpLimits,
+  serverOptions,
+} from './platform/connections.js';
 import { createHttpHandler, type RequestLogEntry } from './platform/http.js';
 import { expiredAtOrBefore } from './platform/idempotency.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { Router } from './platform/operation.js';
 import { type JobHandler, Scheduler } from './platform/scheduler.js';
-import { RequestLog, requestLogOperations } from './sandbank/request-log.js';
+import { RequestLog, type RequestLogLimits, requestLogOperations } from './sandbank/request-log.js';
 import { sandbankOperations } from './sandbank/routes.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -74,6 +81,12 @@ export interface AppOptions {
   webhooks?: WebhookOptions;
   /** The server's own log (default: readable text on stdout/stderr). */
   logger?: Logger;
+  /** Bounds of the in-memory request log (defaults: `DEFAULT_REQUEST_LOG_LIMITS`). */
+  requestLog?: Partial<RequestLogLimits>;
+  /** API keys whose account stays cached in memory (default: `DEFAULT_MAX_CACHED_KEYS`). */
+  maxCachedKeys?: number;
+  /** Sizes, timeouts and the connection cap of the HTTP server (defaults: `DEFAULT_HTTP_LIMITS`). */
+  http?: Partial<HttpLimits>;
 }
 
 export interface App {
@@ -84,6 +97,9 @@ export interface App {
   clock: Clock;
   scheduler: Scheduler;
   webhooks: WebhookWorker;
+  /** In-memory state with bounds, exposed so tests can check them. */
+  requestLog: RequestLog;
+  auth: Authenticator;
   server: Server;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
@@ -93,6 +109,7 @@ export interface App {
 
 export async function createApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.http };
   const logger = opts.logger ?? createLogger();
   const store = await openStore(opts.db, { logger });
   const onInternalError =
@@ -117,7 +134,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     logger,
     onError: (err, job) => onInternalError(err, `job ${job.kind} #${job.seq}`),
   });
-  const requestLog = new RequestLog();
+  const requestLog = new RequestLog(opts.requestLog);
+  const auth = createAuthenticator(store, clock, {
+    strictKeys: opts.strictKeys ?? false,
+    ...(opts.maxCachedKeys !== undefined ? { maxCachedKeys: opts.maxCachedKeys } : {}),
+  });
   const handler = createHttpHandler({
     store,
     clock,
@@ -130,7 +151,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...requestLogOperations(requestLog),
       ...threeDSecureOperations(finishPaymentIntentAuthentication, finishSetupIntentAuthentication),
     ]),
-    auth: createAuthenticator(store, clock, { strictKeys: opts.strictKeys ?? false }),
+    auth,
     onRequest: (entry) => {
       if (entry.account) {
         requestLog.record({
@@ -147,6 +168,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       opts.onRequest?.(entry);
     },
     onInternalError,
+    bodyTimeouts: bodyTimeouts(limits),
   });
   const pages = createThreeDSecurePages({
     store,
@@ -158,7 +180,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   });
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const server = createServer((req, res) => {
+  const server = createServer(serverOptions(limits), (req, res) => {
+    connections.track(res);
     inFlight++;
     res.on('close', () => {
       if (--inFlight === 0) drained?.();
@@ -167,7 +190,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if (req.url?.startsWith(THREE_D_SECURE_PREFIX)) void pages(req, res);
     else void handler(req, res);
   });
-  server.keepAliveTimeout = 65_000;
+  const connections = guardConnections(server, limits, logger);
 
   // Expired idempotency records and events past retention are pruned hourly; reads ignore them meanwhile.
   const stopPruning = everyInterval(new LoopHealth('pruning', logger), 3_600_000, async () => {
@@ -182,6 +205,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     clock,
     scheduler,
     webhooks,
+    requestLog,
+    auth,
     server,
     listen(port, host) {
       return new Promise((resolve, reject) => {

@@ -4,7 +4,11 @@
  * Checked in the order number, expiry month, expiry year, CVC; the first problem is reported.
  */
 import { StripeError } from '../platform/errors.js';
+import { luhnValid } from '../platform/pan.js';
 import { brandFromBin, normalizeCardNumber } from './network.js';
+
+/** The Luhn check is shared with PAN redaction, so both agree on what a card number is. */
+export { luhnValid };
 
 export interface RawCard {
   number: string;
@@ -18,22 +22,6 @@ const MAX_YEARS_AHEAD = 50;
 
 function cardError(code: string, message: string, param: string): StripeError {
   return new StripeError({ kind: 'payment_failed', type: 'card_error', code, message, param: `card[${param}]` });
-}
-
-/** The Luhn (mod 10) check every card number passes. Expects digits only. */
-export function luhnValid(number: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = number.length - 1; i >= 0; i--) {
-    let digit = number.charCodeAt(i) - 48;
-    if (double) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    double = !double;
-  }
-  return sum % 10 === 0;
 }
 
 /**

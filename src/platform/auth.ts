@@ -2,7 +2,9 @@
  * API keys → accounts. In open mode (the default) every distinct suffix is its own account, created
  * the first time the key is seen (`sk_test_X` and `pk_test_X` share account X), so parallel test
  * suites with different keys never see each other's data. With `--strict-keys` only keys made by
- * `sandbank keys create` are accepted. Keys are never stored: only their SHA-256.
+ * `sandbank keys create` are accepted: each of them an independent random secret, so a publishable
+ * key (which ships to browsers) says nothing about its secret key. Keys are never stored: only their
+ * SHA-256.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Account, KeyKind, Store } from '../store/store.js';
@@ -76,57 +78,117 @@ export function hashKey(key: string): string {
 
 export interface Authenticator {
   authenticate(authorization: string | undefined): Promise<Principal>;
+  /** What the caches hold now, for tests and diagnostics. */
+  stats(): { keys: number; accounts: number };
 }
+
+/** Keys whose principal is kept in memory; a key pushed out is looked up in the store again. */
+export const DEFAULT_MAX_CACHED_KEYS = 10_000;
 
 /**
  * Resolves keys to accounts, caching the answer in memory (keys never change their account), so the
  * hot path costs one map lookup.
+ *
+ * Both caches are bounded, since open mode makes an account of every key a client cares to send:
+ * - keys → principals: at most `maxCachedKeys`; past it the oldest key goes unless it was used since
+ *   it was last considered (second chance, an LRU approximation whose hit costs one flag write);
+ * - account id → the one `Account` object all of the account's principals share, so a settings change
+ *   (`sandbank accounts update`, `time advance`) reaches every cached key at once. It is held weakly:
+ *   an entry lives as long as someone holds the object (a cached principal, or a request still
+ *   running after its key was evicted), so every holder keeps sharing one object, and an account
+ *   nobody holds is loaded afresh from the store. Its size therefore follows the key cache and the
+ *   requests in flight.
  */
-export function createAuthenticator(store: Store, clock: Clock, opts: { strictKeys: boolean }): Authenticator {
-  const cache = new Map<string, Principal>();
-  // One Account object per account, shared by all its keys' principals, so a settings change
-  // (`sandbank accounts update`) reaches every cached key at once.
-  const accounts = new Map<string, Account>();
+export function createAuthenticator(
+  store: Store,
+  clock: Clock,
+  opts: { strictKeys: boolean; maxCachedKeys?: number },
+): Authenticator {
+  const maxKeys = opts.maxCachedKeys ?? DEFAULT_MAX_CACHED_KEYS;
+  // A Map iterates in insertion order, so its first key is the one considered for eviction next.
+  const cache = new Map<string, { principal: Principal; used: boolean }>();
+  const accounts = new Map<string, WeakRef<Account>>();
+  const forget = new FinalizationRegistry<string>((id) => {
+    if (accounts.get(id)?.deref() === undefined) accounts.delete(id);
+  });
+
+  /** Drops one key: the oldest not used since it was last passed over (each pass clears the mark). */
+  function evictOne(): void {
+    for (const [key, entry] of cache) {
+      cache.delete(key);
+      if (!entry.used) return;
+      entry.used = false;
+      cache.set(key, entry);
+    }
+  }
+
+  /** The shared object for `loaded`'s account: the one someone still holds, or `loaded` from now on. */
+  function share(loaded: Account): Account {
+    const held = accounts.get(loaded.id)?.deref();
+    if (held) return held;
+    accounts.set(loaded.id, new WeakRef(loaded));
+    forget.register(loaded, loaded.id);
+    return loaded;
+  }
+
   return {
     async authenticate(authorization) {
-      const key = keyFromHeader(authorization);
-      const cached = cache.get(key);
-      if (cached) return cached;
-      const shape = KEY_SHAPE.exec(key);
-      if (!shape || shape[2] === 'live') throw invalidKey(key);
+      const sent = keyFromHeader(authorization);
+      const cached = cache.get(sent);
+      if (cached) {
+        cached.used = true;
+        return cached.principal;
+      }
+      const shape = KEY_SHAPE.exec(sent);
+      if (!shape || shape[2] === 'live') throw invalidKey(sent);
+      // A copy: the key may be a slice of a much longer header, which caching the slice would keep alive.
+      const key = Buffer.from(sent, 'utf8').toString('utf8');
       const kind = KIND[shape[1] as string] as KeyKind;
       let account: Account | undefined;
-      if (opts.strictKeys) {
-        const hash = hashKey(key);
-        const record = await store.findApiKey(hash);
-        // The lookup is by hash; compare again in constant time so a timing side channel cannot
-        // reveal how much of a guessed hash matched an index entry.
-        if (!record || !timingSafeEqual(Buffer.from(record.hash), Buffer.from(hash))) throw invalidKey(key);
+      // A key made by `sandbank keys create` reaches its account in either mode (so a database
+      // made for strict mode still works when served open); in strict mode nothing else does.
+      const hash = hashKey(key);
+      const record = await store.findApiKey(hash);
+      // The lookup is by hash; compare again in constant time so a timing side channel cannot
+      // reveal how much of a guessed hash matched an index entry.
+      if (record && timingSafeEqual(Buffer.from(record.hash), Buffer.from(hash))) {
         account = await store.getAccount(record.account);
-      } else {
+      } else if (!opts.strictKeys) {
         account = await store.accountForSuffix(shape[3] as string, clock.now());
       }
       if (!account) throw invalidKey(key);
-      const shared = accounts.get(account.id) ?? account;
-      accounts.set(account.id, shared);
-      const principal: Principal = { account: shared, kind, key };
-      if (cache.size > 10_000) {
-        cache.clear();
-        accounts.clear();
-      }
-      cache.set(key, principal);
+      const principal: Principal = { account: share(account), kind, key };
+      cache.set(key, { principal, used: false });
+      if (cache.size > maxKeys) evictOne();
       return principal;
+    },
+    stats() {
+      return { keys: cache.size, accounts: accounts.size };
     },
   };
 }
 
-/** Creates an account with a fresh key pair for strict mode (`sandbank keys create`). */
+/**
+ * Random characters in a key made by `sandbank keys create`: 32 base62 characters, about 190 bits,
+ * so neither key of a pair can be guessed from the other or at all.
+ */
+const KEY_SECRET_LENGTH = 32;
+
+/**
+ * Accounts made for strict-mode keys are registered under a suffix no key can have (`:` is outside
+ * `KEY_SHAPE`), so no open-mode key, whatever its suffix, reaches them: only their keys' hashes do.
+ */
+const UNREACHABLE_SUFFIX_PREFIX = 'keys-create:';
+
+/**
+ * Creates an account with a fresh key pair for strict mode (`sandbank keys create`). The secret and
+ * publishable keys are independent random secrets: only their hashes are stored, and the account is
+ * found through them alone, never through a key suffix.
+ */
 export async function createKeyPair(store: Store, clock: Clock) {
-  const suffix = randomBase62(24);
-  // Keyed by suffix like open-mode accounts, so the same keys reach the same data in either mode.
-  const account = await store.accountForSuffix(suffix, clock.now());
-  const secret = `sk_test_${suffix}`;
-  const publishable = `pk_test_${suffix}`;
+  const account = await store.accountForSuffix(`${UNREACHABLE_SUFFIX_PREFIX}${randomBase62(24)}`, clock.now());
+  const secret = `sk_test_${randomBase62(KEY_SECRET_LENGTH)}`;
+  const publishable = `pk_test_${randomBase62(KEY_SECRET_LENGTH)}`;
   await store.saveApiKey({ hash: hashKey(secret), account: account.id, kind: 'secret' }, clock.now());
   await store.saveApiKey({ hash: hashKey(publishable), account: account.id, kind: 'publishable' }, clock.now());
   return { account: account.id, secret, publishable };

@@ -3,6 +3,7 @@
  * (`renderError`). The HTTP status is never chosen by a service: it comes from the error's `kind`
  * through one exhaustive table, so the SDK maps every error to the same exception class as Stripe's.
  */
+import { redactPans } from './pan.js';
 
 /** Stripe's `error.type` values (stripe-node maps these, together with the status, to its classes). */
 export type StripeErrorType =
@@ -26,7 +27,11 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'rate_limited'
-  | 'internal';
+  | 'internal'
+  // Failures of the HTTP exchange itself, before a request is whole (see `connections.ts`).
+  | 'request_timeout'
+  | 'uri_too_long'
+  | 'headers_too_large';
 
 export const HTTP_STATUS = {
   bad_request: 400,
@@ -37,6 +42,9 @@ export const HTTP_STATUS = {
   conflict: 409,
   rate_limited: 429,
   internal: 500,
+  request_timeout: 408,
+  uri_too_long: 414,
+  headers_too_large: 431,
 } as const satisfies Record<ErrorKind, number>;
 
 export interface StripeErrorInit {
@@ -142,16 +150,56 @@ export function internalError(requestId: string): StripeError {
   });
 }
 
+/**
+ * The request did not arrive in time (headers, or a body that stalled): nothing ran. Stripe documents
+ * no text for this; Sandbank's says what happened and that a retry is safe.
+ */
+export function requestTimeout(what: string, seconds: number): StripeError {
+  return new StripeError({
+    kind: 'request_timeout',
+    type: 'invalid_request_error',
+    message: `Request timed out: ${what} did not arrive within ${seconds} seconds. Nothing was done; please try again.`,
+  });
+}
+
+/** The request line alone exceeds the size the server reads before a request starts. */
+export function uriTooLong(maxBytes: number): StripeError {
+  return new StripeError({
+    kind: 'uri_too_long',
+    type: 'invalid_request_error',
+    message: `Request URL too long: the request line and headers may be at most ${maxBytes} bytes. Send long parameters in a POST body instead.`,
+  });
+}
+
+export function headersTooLarge(maxBytes: number): StripeError {
+  return new StripeError({
+    kind: 'headers_too_large',
+    type: 'invalid_request_error',
+    message: `Request headers too large: the request line and headers may be at most ${maxBytes} bytes.`,
+  });
+}
+
+/** Not HTTP/1.1 that can be parsed; `reason` is the parser's code (e.g. `HPE_INVALID_METHOD`). */
+export function malformedRequest(reason: string): StripeError {
+  return invalidRequest(`Malformed HTTP request (${reason}). If error persists, please check your HTTP client.`);
+}
+
 /** Stripe's documentation URL for an error code: underscores become dashes. */
 export function docUrl(code: string): string {
   return `https://stripe.com/docs/error-codes/${code.replaceAll('_', '-')}`;
 }
 
-/** The `{"error": {...}}` body Stripe sends, its fields in Stripe's (alphabetical) order. */
+/**
+ * The `{"error": {...}}` body Stripe sends, its fields in Stripe's (alphabetical) order. Stripe echoes
+ * wrong values in `message` (and a parameter's name in `param`), so anything there that looks like a
+ * card number is masked: this body may be stored against an idempotency key, and a replay must be
+ * the first response byte for byte, so the first response is the masked one too. Only error bodies
+ * pay for the scan.
+ */
 export function errorBody(err: StripeError, requestId: string): { error: Record<string, unknown> } {
   const fields: Record<string, unknown> = {
     ...err.extra,
-    message: err.message,
+    message: redactPans(err.message),
     request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}`,
     type: err.type,
   };
@@ -160,7 +208,7 @@ export function errorBody(err: StripeError, requestId: string): { error: Record<
     fields.doc_url = docUrl(err.code);
   }
   if (err.declineCode !== undefined) fields.decline_code = err.declineCode;
-  if (err.param !== undefined) fields.param = err.param;
+  if (err.param !== undefined) fields.param = redactPans(err.param);
   const error: Record<string, unknown> = {};
   for (const key of Object.keys(fields).sort()) error[key] = fields[key];
   return { error };

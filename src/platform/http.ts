@@ -5,7 +5,8 @@
  * API version — and record it against the key) → respond.
  * Errors thrown anywhere end in `sendError`, the only place that turns them into HTTP.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { IdempotencyKeyTaken, type Reader, type Store, type Transaction } from '../store/store.js';
 import type { Authenticator, Principal } from './auth.js';
 import { publishableKeyNotAllowed } from './auth.js';
@@ -15,6 +16,7 @@ import {
   idempotencyKeyInUse,
   internalError,
   invalidRequest,
+  requestTimeout,
   StripeError,
   unrecognizedUrl,
 } from './errors.js';
@@ -32,6 +34,7 @@ import type {
   Router,
   WriteContext,
 } from './operation.js';
+import { redactPans } from './pan.js';
 import { validate } from './params.js';
 import { renderForVersion, resolveVersion } from './versions.js';
 
@@ -48,12 +51,24 @@ export interface HttpDeps {
   onRequest?: (entry: RequestLogEntry) => void;
   /** Called with unexpected errors (bugs), which the client sees only as a 500 with the request id. */
   onInternalError?: (err: unknown, requestId: string) => void;
+  /** How long a request body may take (defaults: `DEFAULT_BODY_TIMEOUTS`; see connections.ts). */
+  bodyTimeouts?: BodyTimeouts;
 }
+
+export interface BodyTimeouts {
+  /** A body that sends nothing for this long is answered 408 and its connection closed. */
+  idleMs: number;
+  /** The whole body must arrive within this long of the request reaching its handler. */
+  totalMs: number;
+}
+
+export const DEFAULT_BODY_TIMEOUTS: BodyTimeouts = { idleMs: 20_000, totalMs: 60_000 };
 
 export interface RequestLogEntry {
   /** The account the key belonged to; absent when authentication failed. */
   account?: string;
   method: string;
+  /** Without the query string; card numbers in it masked (pan.ts), like in `idempotencyKey`. */
   path: string;
   status: number;
   requestId: string;
@@ -93,21 +108,88 @@ export function serialize(value: unknown): string {
 class BodyTooLarge extends Error {}
 /** The client went away before its request was read: nobody is left to answer, and it is no bug. */
 class ClientGone extends Error {}
+/** The body stalled or took too long; `what` says which, for the 408's message. */
+class BodyTimedOut extends Error {
+  constructor(readonly seconds: number) {
+    super('body timed out');
+  }
+}
 
-function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * Reads the body, which must keep coming (`idleMs`) and be whole within `totalMs`: one timer per
+ * body, re-armed only when it fires (a chunk just records the time), so a fast body costs one
+ * setTimeout/clearTimeout pair.
+ */
+function readBody(req: IncomingMessage, timeouts: BodyTimeouts): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
+    const started = performance.now();
+    let lastData = started;
+    const check = () => {
+      const now = performance.now();
+      const idleLeft = lastData + timeouts.idleMs - now;
+      const totalLeft = started + timeouts.totalMs - now;
+      if (idleLeft > 0 && totalLeft > 0) {
+        timer = setTimeout(check, Math.min(idleLeft, totalLeft));
+        return;
+      }
+      req.removeAllListeners('data');
+      req.pause();
+      reject(new BodyTimedOut(Math.round((idleLeft <= 0 ? timeouts.idleMs : timeouts.totalMs) / 1000)));
+    };
+    let timer = setTimeout(check, Math.min(timeouts.idleMs, timeouts.totalMs));
     req.on('data', (chunk: Buffer) => {
+      lastData = performance.now();
       size += chunk.length;
       // Keep reading (and discarding) so the client can receive our answer on an intact connection.
       if (size > FORM_LIMITS.maxBodyBytes) tooLarge = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', () => reject(new ClientGone()));
+    req.on('end', () => {
+      clearTimeout(timer);
+      if (tooLarge) reject(new BodyTooLarge());
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', () => {
+      clearTimeout(timer);
+      reject(new ClientGone());
+    });
   });
+}
+
+/** Status, headers and body of Stripe's answer to `error`. */
+function errorResponse(error: StripeError, requestId: string, version?: string): Response {
+  const headers: Record<string, string> = {};
+  if (error.kind === 'unauthenticated') headers['WWW-Authenticate'] = 'Basic realm="Stripe"';
+  if (error.kind === 'conflict') headers['Stripe-Should-Retry'] = 'true';
+  // The request was not read to its end: what follows on the connection cannot frame a next request.
+  if (error.kind === 'request_timeout') headers.Connection = 'close';
+  if (version !== undefined) headers['Stripe-Version'] = version;
+  return { status: error.status, body: serialize(errorBody(error, requestId)), headers };
+}
+
+/**
+ * Writes `error` as a whole HTTP/1.1 response straight to a socket, for failures Node's parser
+ * reports before a request exists or while its body arrives (malformed, too large, too slow), then
+ * closes it: the bytes that follow cannot be trusted to frame another request. Same headers as every
+ * response; `sendError` and this are the only places errors become HTTP.
+ */
+export function writeErrorToSocket(socket: Duplex, error: StripeError): void {
+  const requestId = newRequestId();
+  const r = errorResponse(error, requestId);
+  const headers: Record<string, string> = {
+    ...BASE_HEADERS,
+    ...r.headers,
+    Connection: 'close',
+    Date: new Date().toUTCString(),
+    'Content-Length': String(Buffer.byteLength(r.body)),
+    'Request-Id': requestId,
+  };
+  let head = `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? ''}\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  socket.end(`${head}\r\n${r.body}`);
 }
 
 /** Every operation's schema may declare `expand`; those that do not simply never have paths. */
@@ -122,6 +204,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 export function createHttpHandler(deps: HttpDeps) {
   const inFlight = new InFlight();
+  const bodyTimeouts = deps.bodyTimeouts ?? DEFAULT_BODY_TIMEOUTS;
 
   function expandSource(reader: Reader, account: string): ExpandSource {
     return {
@@ -177,7 +260,8 @@ export function createHttpHandler(deps: HttpDeps) {
           ...base,
           reader: tx,
           tx,
-          request: { id: base.requestId, idempotency_key: idempotency?.key ?? null },
+          // The event keeps the key for display only: a card number in it is masked (pan.ts).
+          request: { id: base.requestId, idempotency_key: idempotency ? redactPans(idempotency.key) : null },
           events: deps.events,
           dueNow: [],
         };
@@ -221,7 +305,7 @@ export function createHttpHandler(deps: HttpDeps) {
     // Once known, errors carry the version like successes do (the SDK reads it from every response).
     let version: string | undefined;
     try {
-      const bodyText = method === 'POST' ? await readBody(req) : '';
+      const bodyText = method === 'POST' ? await readBody(req, bodyTimeouts) : '';
       const principal: Principal = await deps.auth.authenticate(header(req, 'authorization'));
       meta.account = principal.account.id;
       version = resolveVersion(header(req, 'stripe-version'));
@@ -243,7 +327,9 @@ export function createHttpHandler(deps: HttpDeps) {
       if (idempotencyKey !== undefined) {
         checkKey(idempotencyKey);
         const account = principal.account.id;
-        const print = fingerprint(method, path, params);
+        // The stored fingerprint names the endpoint; a card number in the URL is masked there (a
+        // path differing only in masked digits counts as the same endpoint, as `card[number]` does).
+        const print = fingerprint(method, redactPans(path), params);
         if (!inFlight.claim(account, idempotencyKey)) throw idempotencyKeyInUse(idempotencyKey);
         claimed = { account, key: idempotencyKey };
         idempotency = { key: idempotencyKey, fingerprint: print };
@@ -264,6 +350,9 @@ export function createHttpHandler(deps: HttpDeps) {
       if (err instanceof ClientGone) return 499; // nginx's "client closed request", for the request log
       if (err instanceof IdempotencyKeyTaken && idempotencyKey)
         return sendError(res, requestId, idempotencyKeyInUse(idempotencyKey), version);
+      if (err instanceof BodyTimedOut) {
+        return sendError(res, requestId, requestTimeout('the rest of the request body', err.seconds), version);
+      }
       if (err instanceof BodyTooLarge) {
         return sendError(
           res,
@@ -310,11 +399,7 @@ export function createHttpHandler(deps: HttpDeps) {
       deps.onInternalError?.(err, requestId);
       error = internalError(requestId);
     }
-    const headers: Record<string, string> = {};
-    if (error.kind === 'unauthenticated') headers['WWW-Authenticate'] = 'Basic realm="Stripe"';
-    if (error.kind === 'conflict') headers['Stripe-Should-Retry'] = 'true';
-    if (version !== undefined) headers['Stripe-Version'] = version;
-    return send(res, requestId, { status: error.status, body: serialize(errorBody(error, requestId)), headers });
+    return send(res, requestId, errorResponse(error, requestId, version));
   }
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -342,13 +427,16 @@ export function createHttpHandler(deps: HttpDeps) {
     }
     const meta: { account?: string } = {};
     const status = await handleApi(req, method, path, query, requestId, res, meta);
+    const idempotencyKey = header(req, 'idempotency-key');
+    // The request log and `--log-requests` lines keep these: card numbers in them are masked
+    // (a scan of a few dozen characters per request).
     deps.onRequest?.({
       ...meta,
       method,
-      path,
+      path: redactPans(path),
       status,
       requestId,
-      idempotencyKey: header(req, 'idempotency-key'),
+      idempotencyKey: idempotencyKey === undefined ? undefined : redactPans(idempotencyKey),
       durationMs: performance.now() - started,
     });
   };

@@ -68,7 +68,12 @@ export function isLive(record: IdempotencyRecord, now: number): boolean {
   return record.created > expiredAtOrBefore(now);
 }
 
-/** Keys whose first request is still running on this node. */
+/**
+ * Keys whose first request is still running on this node. Every claim is released in the request's
+ * `finally`, so this holds no more than the requests in flight, which the connection limit and
+ * Node's back-pressure on pipelining clients bound (see app.ts); each entry is at most an account id
+ * and a 255-character key.
+ */
 export class InFlight {
   private readonly keys = new Set<string>();
 
@@ -82,5 +87,9 @@ export class InFlight {
 
   release(account: string, key: string): void {
     this.keys.delete(`${account}\u0000${key}`);
+  }
+
+  get size(): number {
+    return this.keys.size;
   }
 }

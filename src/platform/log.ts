@@ -4,7 +4,10 @@
  * (`--log-requests`) go through it too, so one process never mixes two formats.
  *
  * Loggers are plain objects passed in by `createApp`; nothing writes to the console behind its back.
+ * Every line has card numbers masked (`pan.ts`): an error's message or stack may quote a request's
+ * input, and log files outlive requests.
  */
+import { redactPans, redactPansDeep } from './pan.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -39,14 +42,15 @@ function textValue(value: unknown): string {
 }
 
 /** One log line in `format` (without the newline). */
-export function formatLogLine(format: LogFormat, level: LogLevel, message: string, fields: LogFields = {}): string {
+export function formatLogLine(format: LogFormat, level: LogLevel, message: string, rawFields: LogFields = {}): string {
   const time = new Date().toISOString();
+  const fields = redactPansDeep(rawFields) as LogFields;
   if (format === 'json') {
-    const data: LogFields = { time, level, msg: message };
+    const data: LogFields = { time, level, msg: redactPans(message) };
     for (const [k, v] of Object.entries(fields)) data[k] = k === 'err' ? errorFields(v) : v;
     return JSON.stringify(data);
   }
-  let line = `${time} ${level.toUpperCase().padEnd(5)} ${message}`;
+  let line = `${time} ${level.toUpperCase().padEnd(5)} ${redactPans(message)}`;
   let stack: string | undefined;
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;

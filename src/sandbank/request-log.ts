@@ -1,7 +1,14 @@
 /**
- * The request log behind `sandbank logs tail`: the last 1,000 API requests of each account, in
- * memory (a ring buffer per account, so a busy account costs at most 1,000 entries and a restart
- * forgets them, as a log tail should), read oldest first by `GET /sandbank/v1/requests`.
+ * The request log behind `sandbank logs tail`: the recent API requests of each account, in memory (a
+ * restart forgets them, as a log tail should), read oldest first by `GET /sandbank/v1/requests`.
+ *
+ * Memory is bounded however many accounts there are (open mode makes one per key, so a client
+ * cycling keys makes unlimited accounts): at most `perAccount` entries per account, and across all
+ * accounts at most `maxEntries` entries and `maxBytes` bytes (an estimate: a fixed overhead per entry
+ * plus two bytes per character of its strings), the oldest entries of the whole server going first.
+ * Each kept string is cut to a sane length and copied, so an entry never pins the request's full URL
+ * (a slice of a string can keep its whole parent alive). Bodies are never kept; paths and keys
+ * arrive with card numbers masked (`platform/http.ts`).
  *
  * Reading the log is not logged: otherwise every poll of a tailer would add the line it prints next.
  * `GET /sandbank/v1/webhook_attempts` is left out for the same reason (`sandbank listen` polls it
@@ -19,50 +26,88 @@ export interface RequestLogRecord {
   /** Unix seconds. */
   created: number;
   method: string;
-  /** Without the query string. */
+  /** Without the query string; at most `MAX_PATH_CHARS` characters. */
   path: string;
   status: number;
+  /** At most `MAX_KEY_CHARS` characters. */
   idempotencyKey: string | undefined;
   durationMs: number;
 }
 
+export interface RequestLogLimits {
+  /** Entries kept per account: how far back one account's tail reaches. */
+  perAccount: number;
+  /** Entries kept across all accounts. */
+  maxEntries: number;
+  /** Estimated bytes of the entries kept across all accounts, strings included. */
+  maxBytes: number;
+}
+
 export const REQUEST_LOG_CAPACITY = 1000;
+
+/** About 6 MB for 20,000 typical entries; 16 MiB even when every path is as long as is kept. */
+export const DEFAULT_REQUEST_LOG_LIMITS: RequestLogLimits = {
+  perAccount: REQUEST_LOG_CAPACITY,
+  maxEntries: 20_000,
+  maxBytes: 16 * 1024 * 1024,
+};
+
+/** Longer paths are cut (with `…`): Stripe's longest paths with their ids are well under this. */
+export const MAX_PATH_CHARS = 512;
+/** Stripe's longest idempotency key; a longer one was refused, and is logged cut. */
+export const MAX_KEY_CHARS = 255;
+/** The entry object, its numbers and its string headers, roughly, in V8. */
+const ENTRY_OVERHEAD_BYTES = 200;
+
 const REQUEST_OBJECT = 'sandbank.request';
 const REQUESTS_PATH = '/sandbank/v1/requests';
 
 /** Reads that tools poll, never logged (see the file comment). */
 const UNLOGGED_GETS = new Set([REQUESTS_PATH, '/sandbank/v1/webhook_attempts']);
 
-/** One account's entries: a fixed-capacity ring, oldest at `start`. */
-class Ring {
-  private readonly entries: RequestLogRecord[] = [];
-  private start = 0;
+/** A first-in first-out queue with O(1) push, shift and indexing. */
+class Queue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
 
-  constructor(private readonly capacity: number) {}
+  push(item: T): void {
+    this.items.push(item);
+  }
 
-  push(entry: RequestLogRecord): void {
-    if (this.entries.length < this.capacity) {
-      this.entries.push(entry);
-      return;
+  shift(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    // Drop the consumed front now and then, so the array does not grow with everything ever pushed.
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
     }
-    this.entries[this.start] = entry;
-    this.start = (this.start + 1) % this.capacity;
+    return item;
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.items.length - this.head;
   }
 
-  /** The `i`-th oldest entry. */
-  at(i: number): RequestLogRecord {
-    return this.entries[(this.start + i) % this.entries.length] as RequestLogRecord;
+  /** The `i`-th oldest item. */
+  at(i: number): T {
+    return this.items[this.head + i] as T;
   }
+}
 
-  /** Position (0 = oldest) of the entry with `id`, or -1. Newest first: a tailer asks for a recent one. */
-  indexOf(id: string): number {
-    for (let i = this.entries.length - 1; i >= 0; i--) if (this.at(i).id === id) return i;
-    return -1;
-  }
+interface Kept extends RequestLogRecord {
+  bytes: number;
+}
+
+/** A copy of `s` cut to `max` characters that shares no memory with the original (see the file comment). */
+function kept(s: string, max: number): string {
+  const cut = s.length > max ? `${s.slice(0, max - 1)}…` : s;
+  return Buffer.from(cut, 'utf8').toString('utf8');
 }
 
 export interface RequestPage {
@@ -71,36 +116,72 @@ export interface RequestPage {
 }
 
 export class RequestLog {
-  private readonly accounts = new Map<string, Ring>();
+  private readonly limits: RequestLogLimits;
+  /** Every kept entry, oldest first; an entry a busy account pushed out stays (and counts) until its turn. */
+  private readonly all = new Queue<Kept>();
+  /** Each account's readable entries, oldest first. */
+  private readonly accounts = new Map<string, Queue<Kept>>();
+  private bytes = 0;
 
-  constructor(private readonly capacity = REQUEST_LOG_CAPACITY) {}
+  constructor(limits: Partial<RequestLogLimits> = {}) {
+    this.limits = { ...DEFAULT_REQUEST_LOG_LIMITS, ...limits };
+  }
 
   record(entry: RequestLogRecord): void {
     if (entry.method === 'GET' && UNLOGGED_GETS.has(entry.path)) return;
-    let ring = this.accounts.get(entry.account);
-    if (!ring) {
-      ring = new Ring(this.capacity);
-      this.accounts.set(entry.account, ring);
+    const path = kept(entry.path, MAX_PATH_CHARS);
+    const idempotencyKey = entry.idempotencyKey === undefined ? undefined : kept(entry.idempotencyKey, MAX_KEY_CHARS);
+    const chars =
+      entry.account.length + entry.id.length + entry.method.length + path.length + (idempotencyKey?.length ?? 0);
+    const item: Kept = { ...entry, path, idempotencyKey, bytes: ENTRY_OVERHEAD_BYTES + 2 * chars };
+    let queue = this.accounts.get(entry.account);
+    if (!queue) {
+      queue = new Queue<Kept>();
+      this.accounts.set(entry.account, queue);
     }
-    ring.push({ ...entry });
+    queue.push(item);
+    if (queue.size > this.limits.perAccount) queue.shift();
+    this.all.push(item);
+    this.bytes += item.bytes;
+    while (this.all.size > 0 && (this.all.size > this.limits.maxEntries || this.bytes > this.limits.maxBytes)) {
+      this.evictOldest();
+    }
+  }
+
+  private evictOldest(): void {
+    const oldest = this.all.shift() as Kept;
+    this.bytes -= oldest.bytes;
+    const queue = this.accounts.get(oldest.account);
+    // Unless the account's own cap pushed it out already, it is that account's oldest entry too.
+    if (queue?.peek() === oldest) {
+      queue.shift();
+      if (queue.size === 0) this.accounts.delete(oldest.account);
+    }
+  }
+
+  /** What the log holds now, for tests and diagnostics. */
+  stats(): { entries: number; bytes: number; accounts: number } {
+    return { entries: this.all.size, bytes: this.bytes, accounts: this.accounts.size };
   }
 
   /**
    * Up to `limit` entries of `account`, oldest first, after the entry `after` (from the oldest kept
-   * without it). `after` naming no kept entry (unknown, or pushed out by 1,000 newer requests) is
+   * without it). `after` naming no kept entry (unknown, or pushed out by newer requests) is
    * Stripe's `No such …` 400 on that parameter.
    */
   list(account: string, opts: { after?: string | null; limit: number }): RequestPage {
-    const ring = this.accounts.get(account);
+    const queue = this.accounts.get(account);
+    const size = queue?.size ?? 0;
     let from = 0;
     if (opts.after) {
-      const at = ring ? ring.indexOf(opts.after) : -1;
+      let at = -1;
+      // Newest first: a tailer asks for a recent one.
+      for (let i = size - 1; i >= 0 && at === -1; i--) if ((queue as Queue<Kept>).at(i).id === opts.after) at = i;
       if (at === -1) throw resourceMissing('request', opts.after, 'after');
       from = at + 1;
     }
-    const size = ring?.size ?? 0;
     const data: RequestLogRecord[] = [];
-    for (let i = from; i < size && data.length < opts.limit; i++) data.push((ring as Ring).at(i));
+    for (let i = from; i < size && data.length < opts.limit; i++) data.push((queue as Queue<Kept>).at(i));
     return { data, hasMore: from + data.length < size };
   }
 }

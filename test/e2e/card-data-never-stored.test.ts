@@ -6,6 +6,12 @@
  * file with its WAL and shared-memory files, every row of every table, the request log and
  * everything the process printed are searched for each number. Stored objects must have no `number`
  * or `cvc` under any `card`.
+ *
+ * Numbers sent where no card number belongs (`payment_method=4242…`, `card[token]`, `type`, a URL's
+ * id, a customer id, a metadata key) come back in Stripe's error messages; those bodies are stored
+ * against idempotency keys and the URLs reach the request log, so they carry the number masked
+ * (`************4242`), and a replay is still the first response byte for byte. Log lines, internal
+ * errors included, are masked too.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +20,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type Stripe from 'stripe';
+import { createLogger } from '../../src/platform/log.js';
 import { client, expectCardError, newAccount } from '../support/payments.js';
 import { startServer, type TestServer } from '../support/server.js';
 
@@ -33,6 +40,13 @@ const PANS = [
 /** Typed with spaces, and with dashes. */
 const SPACED = '4000 0566 5566 5556';
 const DASHED = '3566-0020-2036-0505';
+/** Sent where no card number belongs (see the file comment). */
+const MISPLACED = ['4242424242424242', '5555555555554444', '378282246310005', '6011111111111117', '4111111111111111'];
+/**
+ * Part of an idempotency key: masked in the request log, logs and events; the key itself is stored
+ * as sent (it is the record's identity, and masking could make two keys one). Not in ALL_NUMBERS.
+ */
+const KEY_PAN = '4000000000000077';
 /** Fails the Luhn check: refused, and not stored either. */
 const INVALID = '4242424242424241';
 const CVC = '987';
@@ -224,6 +238,86 @@ describe('card data is never stored or logged', () => {
     );
     assert.equal(unknown.status, 400);
     const found: string[] = [];
+    // Card numbers where no card number belongs: Stripe's errors echo them, masked here, and the
+    // stored response replays byte for byte.
+    const [inPm, inToken, inType, inUrl, inCustomer] = MISPLACED as [string, string, string, string, string];
+    const misplaced: { path: string; body: string; key: string; masked: string }[] = [
+      {
+        path: '/v1/payment_intents',
+        body: `amount=2000&currency=usd&payment_method=${inPm}`,
+        key: 'misplaced-pm',
+        masked: `************${inPm.slice(-4)}`,
+      },
+      {
+        path: '/v1/payment_methods',
+        body: `type=card&card[token]=${inToken}`,
+        key: 'misplaced-token',
+        masked: `************${inToken.slice(-4)}`,
+      },
+      {
+        path: '/v1/payment_methods',
+        body: `type=${inType}&card[token]=tok_visa`,
+        key: 'misplaced-type',
+        masked: '',
+      },
+      {
+        path: `/v1/payment_methods/${inUrl}/attach`,
+        body: `customer=${customer.id}`,
+        key: 'misplaced-url',
+        masked: `************${inUrl.slice(-4)}`,
+      },
+      {
+        path: '/v1/payment_intents',
+        body: `amount=2000&currency=usd&customer=${encodeURIComponent(writtenForms(inCustomer)[1] as string)}`,
+        key: 'misplaced-customer',
+        masked: `**** **** **** ${inCustomer.slice(-4)}`,
+      },
+      {
+        path: '/v1/customers',
+        body: `metadata[${SPACED.replaceAll(' ', '')}]=${'y'.repeat(600)}`,
+        key: 'misplaced-metadata-key',
+        masked: '"param": "metadata[************5556]"',
+      },
+    ];
+    for (const m of misplaced) {
+      const first = await post(m.path, account.key, m.body, { 'Idempotency-Key': m.key });
+      assert.ok(first.status >= 400 && first.status < 500, `${m.path} ${m.body}: ${first.status} ${first.text}`);
+      if (m.masked) assert.ok(first.text.includes(m.masked), `${first.text} shows ${m.masked}`);
+      findNumbers(`response to ${m.body}`, first.text, found);
+      const again = await post(m.path, account.key, m.body, { 'Idempotency-Key': m.key });
+      assert.equal(again.status, first.status);
+      assert.equal(
+        again.text.replace(/req_\w+/g, 'req'),
+        first.text.replace(/req_\w+/g, 'req'),
+        'the same answer on a retry',
+      );
+    }
+    // A stored error replays byte for byte, request id included.
+    const stored = await post('/v1/payment_intents', account.key, misplaced[0]?.body as string, {
+      'Idempotency-Key': 'misplaced-pm',
+    });
+    const original = await post('/v1/payment_intents', account.key, misplaced[0]?.body as string, {
+      'Idempotency-Key': 'misplaced-pm',
+    });
+    assert.equal(stored.text, original.text);
+    assert.match(stored.text, /No such PaymentMethod: '\*{12}4242'/);
+    // In URLs: a retrieve by a card number, and a key that contains one.
+    for (const pan of MISPLACED) {
+      const res = await fetch(`${server.url}/v1/payment_methods/${pan}`, {
+        headers: { Authorization: `Bearer ${account.key}` },
+      });
+      assert.equal(res.status, 404);
+      findNumbers('404 response', await res.text(), found);
+    }
+    const keyed = await post('/v1/customers', account.key, 'name=Keyed', { 'Idempotency-Key': `order-${KEY_PAN}` });
+    assert.equal(keyed.status, 200, keyed.text);
+    assert.ok(
+      requestLog.some((line) => line.includes(`/v1/payment_methods/************${inUrl.slice(-4)}/attach`)),
+      'the request log keeps the path, masked',
+    );
+    const keyInLog = requestLog.find((line) => line.includes('order-'));
+    assert.ok(keyInLog?.includes(`order-************${KEY_PAN.slice(-4)}`), keyInLog);
+
     // The search finds what it looks for.
     const probe: string[] = [];
     findNumbers('probe', 'x4111 1111 1111 1111y', probe);
@@ -252,6 +346,10 @@ describe('card data is never stored or logged', () => {
           for (const [column, value] of Object.entries(row)) {
             const text = Buffer.isBuffer(value) ? value.toString('latin1') : String(value);
             findNumbers(`${name}.${column}`, text, found);
+            // The idempotency key is the record's identity and stays as sent; everything else masks it.
+            if (text.includes(KEY_PAN) && !(name === 'idempotency_keys' && column === 'key')) {
+              found.push(`${name}.${column}: ${KEY_PAN} (idempotency key)`);
+            }
           }
         }
       }
@@ -275,6 +373,13 @@ describe('card data is never stored or logged', () => {
     // The request log, internal errors, and everything printed.
     assert.ok(requestLog.length > 20, 'the request log was captured');
     findNumbers('request log', requestLog.join('\n'), found);
+    for (const [where, text] of [
+      ['request log', requestLog.join('\n')],
+      ['stdout/stderr', printed.join('')],
+      ['internal errors', internalErrors.join('\n')],
+    ] as const) {
+      if (text.includes(KEY_PAN)) found.push(`${where}: ${KEY_PAN} (idempotency key)`);
+    }
     findNumbers('internal errors', internalErrors.join('\n'), found);
     findNumbers('stdout/stderr', printed.join(''), found);
     assert.deepEqual(internalErrors, []);
@@ -287,5 +392,37 @@ describe('card data is never stored or logged', () => {
     server = { ...server, close: async () => {} };
 
     assert.deepEqual(found, [], 'full card numbers or CVCs were kept');
+  });
+});
+
+describe('log lines mask card numbers', () => {
+  it('in internal errors (message and stack), text and JSON', async () => {
+    for (const format of ['text', 'json'] as const) {
+      const lines: string[] = [];
+      const sink = { write: (line: string) => void lines.push(line) };
+      const logged = await startServer({ logger: createLogger(format, { out: sink, err: sink }) });
+      try {
+        const store = logged.app.store;
+        // A bug that quotes its input, as real ones do.
+        store.getObject = async (_account: string, id: string) => {
+          throw new Error(`lookup of ${id} failed`);
+        };
+        const key = `sk_test_${'L'.repeat(24)}`;
+        for (const pan of [...MISPLACED, SPACED]) {
+          const res = await fetch(`${logged.url}/v1/payment_methods/${encodeURIComponent(pan)}`, {
+            headers: { Authorization: `Bearer ${key}` },
+          });
+          assert.equal(res.status, 500);
+        }
+        const text = lines.join('');
+        assert.match(text, /lookup of \*{12}4242 failed/);
+        assert.match(text, /\*{4} \*{4} \*{4} 5556/);
+        const found: string[] = [];
+        findNumbers(`${format} log`, text, found);
+        assert.deepEqual(found, []);
+      } finally {
+        await logged.close();
+      }
+    }
   });
 });

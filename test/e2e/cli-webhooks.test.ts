@@ -388,7 +388,7 @@ describe('RequestLog', () => {
   });
 
   it('keeps the last N requests per account, oldest first, and pages with after', () => {
-    const log = new RequestLog(3);
+    const log = new RequestLog({ perAccount: 3 });
     for (let n = 1; n <= 5; n++) log.record(entry('acct_a', n));
     log.record(entry('acct_b', 9));
     assert.deepEqual(
@@ -408,7 +408,7 @@ describe('RequestLog', () => {
   });
 
   it('answers an after it does not hold (unknown, pushed out, or another account’s) with a 400 on after', () => {
-    const log = new RequestLog(2);
+    const log = new RequestLog({ perAccount: 2 });
     for (let n = 1; n <= 3; n++) log.record(entry('acct_a', n));
     log.record(entry('acct_b', 7));
     for (const after of ['req_1', 'req_missing', 'req_7']) {

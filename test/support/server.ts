@@ -40,7 +40,7 @@ export function sdk(port: number, key: string, opts: Partial<Stripe.StripeConfig
  * a database runs every account's jobs and webhook deliveries with its own settings (as nodes of one
  * deployment should), so servers of test files running at the same time must not share one.
  */
-async function isolatedSchema(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function isolatedSchema(url: string): Promise<{ url: string; drop(): Promise<void> }> {
   const schema = `sandbank_test_${randomBase62(12).toLowerCase()}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
