@@ -6,18 +6,31 @@
  *   sandbank accounts show|update …, sandbank time advance … (a running server's settings; cli/accounts.ts)
  *   sandbank listen …, trigger …, events resend …, logs tail … (webhooks and logs of a running server)
  *   serve also takes [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
- * Flags fall back to SANDBANK_HOST, SANDBANK_PORT, SANDBANK_DB, SANDBANK_WEBHOOK_RETRIES, SANDBANK_WEBHOOK_TIMEOUT_MS.
+ * Flags fall back to SANDBANK_HOST, SANDBANK_PORT, SANDBANK_DB, SANDBANK_WEBHOOK_RETRIES, SANDBANK_WEBHOOK_TIMEOUT_MS;
+ * an empty variable counts as unset, and every value is validated (cli/serve-config.ts). Usage
+ * mistakes exit with status 2, failures with status 1.
  */
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { createKeyPair } from '../platform/auth.js';
 import { systemClock } from '../platform/clock.js';
+import { createLogger } from '../platform/log.js';
 import { openStore } from '../store/index.js';
-import type { WebhookOptions } from '../webhooks/delivery.js';
 import { ADMIN_USAGE, runAdminCommand } from './accounts.js';
 import { EVENTS_USAGE, runEvents } from './events.js';
 import { LISTEN_USAGE, runListen } from './listen.js';
 import { LOGS_USAGE, runLogs } from './logs.js';
+import {
+  dbLocation,
+  isLoopback,
+  isPostgresUrl,
+  MEMORY_DB,
+  SERVE_FLAGS,
+  type ServeConfig,
+  type ServeFlags,
+  serveConfig,
+  UsageError,
+} from './serve-config.js';
 import { runTrigger, TRIGGER_USAGE } from './trigger.js';
 
 const USAGE = `Usage:
@@ -36,64 +49,35 @@ listen, trigger, events and logs use --api-key (default SANDBANK_API_KEY or sk_t
 Defaults: --host 127.0.0.1 (SANDBANK_HOST), --port 12111 (SANDBANK_PORT; 0 picks a free port),
           --db ./.sandbank/sandbank.db (SANDBANK_DB),
           --webhook-retries 300,1800,7200 (SANDBANK_WEBHOOK_RETRIES; seconds between delivery attempts),
-          --webhook-timeout 20000 (SANDBANK_WEBHOOK_TIMEOUT_MS)`;
+          --webhook-timeout 20000 (SANDBANK_WEBHOOK_TIMEOUT_MS)
+An empty environment variable counts as unset; an empty flag value is an error.`;
 
-const DEFAULT_DB = './.sandbank/sandbank.db';
-
-function options(args: string[]) {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      db: { type: 'string' },
-      'strict-keys': { type: 'boolean' },
-      'log-requests': { type: 'boolean' },
-      'webhook-retries': { type: 'string' },
-      'webhook-timeout': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  return {
-    positionals,
-    help: values.help ?? false,
-    host: values.host ?? process.env.SANDBANK_HOST ?? '127.0.0.1',
-    port: Number(values.port ?? process.env.SANDBANK_PORT ?? 12111),
-    db: values.db ?? process.env.SANDBANK_DB ?? DEFAULT_DB,
-    strictKeys: values['strict-keys'] ?? false,
-    logRequests: values['log-requests'] ?? false,
-    webhookRetries: values['webhook-retries'] ?? (process.env.SANDBANK_WEBHOOK_RETRIES || undefined),
-    webhookTimeout: values['webhook-timeout'] ?? (process.env.SANDBANK_WEBHOOK_TIMEOUT_MS || undefined),
-  };
+/** Parses `serve`/`keys create` arguments; a malformed command line is a usage error (exit 2). */
+function parseServeArgs(args: string[]): { flags: ServeFlags & { help?: boolean }; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: SERVE_FLAGS });
+    return { flags: values, positionals };
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
 }
 
-/** `--webhook-retries 1,2,5` (seconds between attempts; empty: no retries) and `--webhook-timeout 5000` (ms). */
-function webhookOptions(opts: ReturnType<typeof options>): WebhookOptions {
-  const out: WebhookOptions = {};
-  if (opts.webhookRetries !== undefined) {
-    const raw = opts.webhookRetries.trim();
-    const schedule = raw === '' ? [] : raw.split(',').map((s) => Number(s.trim()));
-    if (schedule.some((n) => !Number.isFinite(n) || n < 0))
-      throw new Error(`invalid --webhook-retries: ${opts.webhookRetries} (seconds between attempts, e.g. 1,2,5)`);
-    out.retrySchedule = schedule;
+async function serve(config: ServeConfig) {
+  const logger = createLogger('text');
+  if (config.db === MEMORY_DB) {
+    logger.warn(`the database is in memory (--db ${MEMORY_DB}): nothing will survive a restart`);
   }
-  if (opts.webhookTimeout !== undefined) {
-    const ms = Number(opts.webhookTimeout);
-    if (!Number.isFinite(ms) || ms <= 0) throw new Error(`invalid --webhook-timeout: ${opts.webhookTimeout} (ms)`);
-    out.timeoutMs = ms;
+  if (!isLoopback(config.host)) {
+    logger.warn(`listening beyond this machine (--host ${config.host}): anyone who can reach it can use the API`, {
+      strict_keys: config.strictKeys,
+    });
   }
-  return out;
-}
-
-async function serve(opts: ReturnType<typeof options>) {
-  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)
-    throw new Error(`invalid --port: ${opts.port}`);
   const app = await createApp({
-    db: opts.db,
-    strictKeys: opts.strictKeys,
-    webhooks: webhookOptions(opts),
-    ...(opts.logRequests
+    db: config.db,
+    strictKeys: config.strictKeys,
+    webhooks: config.webhooks,
+    logger,
+    ...(config.logRequests
       ? {
           onRequest: (e) =>
             console.log(
@@ -102,12 +86,12 @@ async function serve(opts: ReturnType<typeof options>) {
         }
       : {}),
   });
-  const port = await app.listen(opts.port, opts.host);
-  const url = `http://${opts.host}:${port}`;
+  const port = await app.listen(config.port, config.host);
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   console.log(
-    `Sandbank listening on ${url} (store: ${app.store.kind}${opts.db.startsWith('postgres') ? '' : ` ${opts.db}`})`,
+    `Sandbank listening on ${url} (store: ${app.store.kind}${isPostgresUrl(config.db) ? '' : ` ${config.db}`})`,
   );
-  if (opts.strictKeys) console.log('Strict keys: only keys from `sandbank keys create` are accepted.');
+  if (config.strictKeys) console.log('Strict keys: only keys from `sandbank keys create` are accepted.');
   else console.log('Any test key works; each key suffix is its own account, e.g. sk_test_sandbank / pk_test_sandbank');
   console.log(`Try: curl ${url}/v1/customers -u sk_test_sandbank: -d email=jenny@example.com`);
 
@@ -123,8 +107,8 @@ async function serve(opts: ReturnType<typeof options>) {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-async function keysCreate(opts: ReturnType<typeof options>) {
-  const store = await openStore(opts.db);
+async function keysCreate(db: string) {
+  const store = await openStore(db);
   try {
     const pair = await createKeyPair(store, systemClock);
     console.log(`account:          ${pair.account}`);
@@ -142,16 +126,20 @@ async function main() {
   if (command0 === 'trigger') return runTrigger(process.argv.slice(3));
   if (command0 === 'events') return runEvents(process.argv.slice(3));
   if (command0 === 'logs') return runLogs(process.argv.slice(3));
-  const opts = options(process.argv.slice(2));
-  const [command = 'serve', sub] = opts.positionals;
-  if (opts.help) return console.log(USAGE);
-  if (command === 'serve') return serve(opts);
-  if (command === 'keys' && sub === 'create') return keysCreate(opts);
+  const { flags, positionals } = parseServeArgs(process.argv.slice(2));
+  const [command = 'serve', sub] = positionals;
+  if (flags.help) return console.log(USAGE);
+  if (command === 'serve') return serve(serveConfig(flags, process.env));
+  if (command === 'keys' && sub === 'create') return keysCreate(dbLocation(flags, process.env));
   console.error(USAGE);
   process.exit(2);
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`${err.message}\nRun \`sandbank --help\` for usage.`);
+    process.exit(2);
+  }
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });
