@@ -26,6 +26,7 @@ import { createHttpHandler, type RequestLogEntry } from './platform/http.js';
 import { expiredAtOrBefore } from './platform/idempotency.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { Router } from './platform/operation.js';
+import { listeningUrl, parsePublicUrl } from './platform/public-url.js';
 import { type JobHandler, Scheduler } from './platform/scheduler.js';
 import { RequestLog, requestLogOperations } from './sandbank/request-log.js';
 import { sandbankOperations } from './sandbank/routes.js';
@@ -72,6 +73,12 @@ export interface AppOptions {
   webhooks?: WebhookOptions;
   /** The server's own log (default: readable text on stdout/stderr). */
   logger?: Logger;
+  /**
+   * The base URL of the links Sandbank hands out (3-D Secure pages), e.g. `http://sandbank:12111`
+   * when browsers reach it under another name than it listens on (see platform/public-url.ts).
+   * Default: the listening address.
+   */
+  publicUrl?: string;
 }
 
 export interface App {
@@ -81,6 +88,8 @@ export interface App {
   scheduler: Scheduler;
   webhooks: WebhookWorker;
   server: Server;
+  /** The base URL of the links Sandbank hands out: the configured public URL, else the listening address. */
+  publicUrl(): string;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
   /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
@@ -89,11 +98,14 @@ export interface App {
 
 export async function createApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
+  // Checked before the store opens: a bad URL is a configuration mistake, not a runtime failure.
+  const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
   const store = await openStore(opts.db);
   const logger = opts.logger ?? createLogger();
   const onInternalError =
     opts.onInternalError ?? ((err, requestId) => logger.error('internal error', { request_id: requestId, err }));
-  let origin = 'http://127.0.0.1';
+  // Links are built from configuration, never from a request's Host header.
+  let origin = publicUrl ?? 'http://127.0.0.1';
   const scheduler = new Scheduler({
     store,
     clock,
@@ -120,6 +132,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...threeDSecureOperations(finishPaymentIntentAuthentication, finishSetupIntentAuthentication),
     ]),
     auth: createAuthenticator(store, clock, { strictKeys: opts.strictKeys ?? false }),
+    origin: () => origin,
     onRequest: (entry) => {
       // A write may have emitted events: deliver them now rather than at the next poll.
       if (entry.method !== 'GET') {
@@ -145,6 +158,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const pages = createThreeDSecurePages({
     store,
     clock,
+    origin: () => origin,
     finish: { pi: finishPaymentIntentAuthentication, seti: finishSetupIntentAuthentication },
     onError: (err) => onInternalError(err, '3-D Secure page'),
   });
@@ -175,12 +189,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
     scheduler,
     webhooks,
     server,
+    publicUrl: () => origin,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           const bound = (server.address() as AddressInfo).port;
-          origin = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+          origin = publicUrl ?? listeningUrl(host, bound);
           scheduler.start();
           webhooks.start();
           resolve(bound);

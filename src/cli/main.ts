@@ -5,10 +5,10 @@
  *   sandbank keys create [--db …]
  *   sandbank accounts show|update …, sandbank time advance … (a running server's settings; cli/accounts.ts)
  *   sandbank listen …, trigger …, events resend …, logs tail … (webhooks and logs of a running server)
- *   serve also takes [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
- * Flags fall back to SANDBANK_HOST, SANDBANK_PORT, SANDBANK_DB, SANDBANK_WEBHOOK_RETRIES, SANDBANK_WEBHOOK_TIMEOUT_MS;
- * an empty variable counts as unset, and every value is validated (cli/serve-config.ts). Usage
- * mistakes exit with status 2, failures with status 1.
+ *   serve also takes [--public-url URL] [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
+ * Flags fall back to SANDBANK_HOST, SANDBANK_PORT, SANDBANK_DB, SANDBANK_PUBLIC_URL,
+ * SANDBANK_WEBHOOK_RETRIES, SANDBANK_WEBHOOK_TIMEOUT_MS; an empty variable counts as unset, and every
+ * value is validated (cli/serve-config.ts). Usage mistakes exit with status 2, failures with status 1.
  */
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
@@ -35,7 +35,7 @@ import { runTrigger, TRIGGER_USAGE } from './trigger.js';
 
 const USAGE = `Usage:
   sandbank serve [--host HOST] [--port PORT] [--db PATH|:memory:|postgres://URL] [--strict-keys] [--log-requests]
-                 [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
+                 [--public-url URL] [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
   sandbank keys create [--db ...]
 ${ADMIN_USAGE}
 ${LISTEN_USAGE}
@@ -48,6 +48,8 @@ listen, trigger, events and logs use --api-key (default SANDBANK_API_KEY or sk_t
 
 Defaults: --host 127.0.0.1 (SANDBANK_HOST), --port 12111 (SANDBANK_PORT; 0 picks a free port),
           --db ./.sandbank/sandbank.db (SANDBANK_DB),
+          --public-url: the listening address (SANDBANK_PUBLIC_URL; the base of links to hosted pages,
+            for when browsers reach Sandbank under another name, e.g. in Docker or CI),
           --webhook-retries 300,1800,7200 (SANDBANK_WEBHOOK_RETRIES; seconds between delivery attempts),
           --webhook-timeout 20000 (SANDBANK_WEBHOOK_TIMEOUT_MS)
 An empty environment variable counts as unset; an empty flag value is an error.`;
@@ -77,6 +79,7 @@ async function serve(config: ServeConfig) {
     strictKeys: config.strictKeys,
     webhooks: config.webhooks,
     logger,
+    ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
     ...(config.logRequests
       ? {
           onRequest: (e) =>
@@ -91,6 +94,7 @@ async function serve(config: ServeConfig) {
   console.log(
     `Sandbank listening on ${url} (store: ${app.store.kind}${isPostgresUrl(config.db) ? '' : ` ${config.db}`})`,
   );
+  if (config.publicUrl !== undefined) console.log(`Links to hosted pages use the public URL ${config.publicUrl}`);
   if (config.strictKeys) console.log('Strict keys: only keys from `sandbank keys create` are accepted.');
   else console.log('Any test key works; each key suffix is its own account, e.g. sk_test_sandbank / pk_test_sandbank');
   console.log(`Try: curl ${url}/v1/customers -u sk_test_sandbank: -d email=jenny@example.com`);

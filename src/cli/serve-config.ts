@@ -14,6 +14,7 @@
  * Pure: takes the parsed flags and the environment, returns settings or throws.
  */
 import { isIP } from 'node:net';
+import { PUBLIC_URL_HINT, parsePublicUrl } from '../platform/public-url.js';
 import type { WebhookOptions } from '../webhooks/delivery.js';
 
 /** A mistake in how the command was called: printed with a pointer to the usage, exit status 2. */
@@ -38,6 +39,7 @@ export const SERVE_FLAGS = {
   host: { type: 'string' },
   port: { type: 'string' },
   db: { type: 'string' },
+  'public-url': { type: 'string' },
   'strict-keys': { type: 'boolean' },
   'log-requests': { type: 'boolean' },
   'webhook-retries': { type: 'string' },
@@ -50,6 +52,7 @@ export interface ServeFlags {
   host?: string;
   port?: string;
   db?: string;
+  'public-url'?: string;
   'strict-keys'?: boolean;
   'log-requests'?: boolean;
   'webhook-retries'?: string;
@@ -63,6 +66,8 @@ export interface ServeConfig {
   port: number;
   /** A SQLite file, `:memory:`, or a `postgres://` URL; never empty. */
   db: string;
+  /** The base URL of links Sandbank hands out, normalised; undefined: the listening address. */
+  publicUrl: string | undefined;
   strictKeys: boolean;
   logRequests: boolean;
   webhooks: WebhookOptions;
@@ -141,6 +146,16 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+function publicUrl(flags: ServeFlags, env: Env): string | undefined {
+  const r = raw('public-url', flags['public-url'], env, 'SANDBANK_PUBLIC_URL', PUBLIC_URL_HINT);
+  if (r === undefined) return undefined;
+  try {
+    return parsePublicUrl(r.value);
+  } catch (err) {
+    throw new UsageError(`${r.source}: ${(err as Error).message}`);
+  }
+}
+
 const RETRIES_HINT = 'seconds between delivery attempts, e.g. 300,1800,7200; empty for no retries';
 
 /** `--webhook-retries 1,2,5` (seconds between attempts; an empty flag: no retries) and `--webhook-timeout 5000` (ms). */
@@ -175,6 +190,7 @@ export function serveConfig(flags: ServeFlags, env: Env): ServeConfig {
     host: host(flags, env),
     port: port(flags, env),
     db: dbLocation(flags, env),
+    publicUrl: publicUrl(flags, env),
     strictKeys: flags['strict-keys'] ?? false,
     logRequests: flags['log-requests'] ?? false,
     webhooks: webhooks(flags, env),

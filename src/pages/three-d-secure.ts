@@ -22,6 +22,8 @@ export type Outcome = 'complete' | 'fail';
 export interface ThreeDSecurePageDeps {
   store: Store;
   clock: Clock;
+  /** The base URL of links (platform/public-url.ts); never the request's Host header. */
+  origin: () => string;
   /** Ends authentication of a PaymentIntent (`pi`) or SetupIntent (`seti`) in `requires_action`. */
   finish: Record<
     IntentPrefix,
@@ -223,7 +225,7 @@ ${details}
     const account = await deps.store.getAccount(accountId);
     if (!account) return notFound(res);
     const prefix: IntentPrefix = intent.object === 'payment_intent' ? 'pi' : 'seti';
-    const origin = `http://${req.headers.host ?? '127.0.0.1'}`;
+    const origin = deps.origin();
     let result: { intent: object; returnUrl: string | null };
     try {
       result = await deps.store.transaction((tx) =>

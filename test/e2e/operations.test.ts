@@ -74,6 +74,8 @@ describe('sandbank serve: configuration', () => {
       { args: ['--port', '0'], env: { SANDBANK_HOST: 'http://0.0.0.0' }, message: /invalid SANDBANK_HOST/ },
       { args: ['--port', '0', '--webhook-timeout', '1e3'], message: /invalid --webhook-timeout/ },
       { args: ['--prot', '0'], message: /Unknown option '--prot'/ },
+      { args: ['--port', '0', '--public-url', 'sandbank:12111'], message: /--public-url: invalid public URL/ },
+      { args: ['--port', '0'], env: { SANDBANK_PUBLIC_URL: 'http://x/?q' }, message: /SANDBANK_PUBLIC_URL: invalid/ },
     ];
     for (const c of cases) {
       const result = await runCli(['serve', ...c.args], { cwd, ...(c.env ? { env: c.env } : {}) });
@@ -88,6 +90,25 @@ describe('sandbank serve: configuration', () => {
     const result = await runCli(['keys', 'create', '--db', ''], { cwd: workdir('keys') });
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /--db needs a value/);
+  });
+
+  it('builds links to hosted pages from SANDBANK_PUBLIC_URL, not from the listening address', async () => {
+    const server = await startCliServer(['--port', '0', '--db', ':memory:'], {
+      cwd: workdir('public-url'),
+      env: { SANDBANK_PUBLIC_URL: 'http://sandbank:12111/' },
+    });
+    try {
+      const res = await fetch(`${server.url}/v1/payment_intents`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer sk_test_ops', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'amount=2000&currency=usd&payment_method=pm_card_threeDSecure2Required&confirm=true&return_url=https%3A%2F%2Fshop.example%2F',
+      });
+      const pi = (await res.json()) as { next_action: { redirect_to_url: { url: string } } };
+      assert.match(pi.next_action.redirect_to_url.url, /^http:\/\/sandbank:12111\/sandbank\/3ds\/acct_/);
+      assert.match(server.stdout(), /public URL http:\/\/sandbank:12111\b/);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
   });
 
   it('says at start that an in-memory database does not survive a restart', async () => {

@@ -69,6 +69,15 @@ describe('serveConfig', () => {
     usageError(() => serveConfig({}, { SANDBANK_HOST: ' ' }), /^invalid SANDBANK_HOST: " "/);
   });
 
+  it('validates and normalises the public URL, from the flag or SANDBANK_PUBLIC_URL', () => {
+    assert.equal(serveConfig({}, {}).publicUrl, undefined);
+    assert.equal(serveConfig({}, { SANDBANK_PUBLIC_URL: '' }).publicUrl, undefined);
+    assert.equal(serveConfig({}, { SANDBANK_PUBLIC_URL: 'http://Sandbank:80/' }).publicUrl, 'http://sandbank');
+    assert.equal(serveConfig({ 'public-url': 'https://x.example/a/' }, {}).publicUrl, 'https://x.example/a');
+    usageError(() => serveConfig({ 'public-url': '' }, {}), /^--public-url needs a value/);
+    usageError(() => serveConfig({ 'public-url': 'http://u:p@x' }, {}), /^--public-url: invalid public URL/);
+  });
+
   it('refuses a PostgreSQL URL that does not parse', () => {
     usageError(() => serveConfig({ db: 'postgres://u:p@[bad/db' }, {}), /^invalid --db/);
   });
