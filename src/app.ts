@@ -67,7 +67,7 @@ export interface AppOptions {
   /** Real time (default: the system clock); each account's clock runs ahead of it by the account's offset. */
   clock?: Clock;
   onRequest?: (entry: RequestLogEntry) => void;
-  /** Where unexpected errors are reported (default: stderr). */
+  /** Where unexpected errors are reported (default: the logger, as `internal error` lines). */
   onInternalError?: (err: unknown, requestId: string) => void;
   /** Webhook delivery: retry schedule, timeout, concurrency. */
   webhooks?: WebhookOptions;
@@ -92,8 +92,11 @@ export interface App {
   publicUrl(): string;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
-  /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish, then closes the store. Resolves
+   * with how many requests were still in flight and were waited for (for the stop log line).
+   */
+  close(): Promise<{ drained: number }>;
 }
 
 export async function createApp(opts: AppOptions): Promise<App> {
@@ -177,8 +180,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   // Expired idempotency records and events past retention are pruned hourly; reads ignore them meanwhile.
   const prune = setInterval(() => {
-    store.deleteIdempotencyBefore(expiredAtOrBefore(clock.now()) + 1).catch(() => undefined);
-    store.deleteEventsBefore(clock.now() - EVENT_RETENTION_SECONDS).catch(() => undefined);
+    // A failed prune is retried next hour; worth a warning, not a crash.
+    const warn = (what: string) => (err: unknown) => logger.warn(`pruning ${what} failed`, { err });
+    store.deleteIdempotencyBefore(expiredAtOrBefore(clock.now()) + 1).catch(warn('expired idempotency records'));
+    store.deleteEventsBefore(clock.now() - EVENT_RETENTION_SECONDS).catch(warn('events past retention'));
   }, 3_600_000);
   prune.unref();
 
@@ -208,10 +213,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await webhooks.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      const waitedFor = inFlight;
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
       server.closeAllConnections();
       await closed;
       await store.close();
+      return { drained: waitedFor };
     },
   };
 }

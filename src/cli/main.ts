@@ -5,37 +5,27 @@
  *   sandbank keys create [--db …]
  *   sandbank accounts show|update …, sandbank time advance … (a running server's settings; cli/accounts.ts)
  *   sandbank listen …, trigger …, events resend …, logs tail … (webhooks and logs of a running server)
- *   serve also takes [--public-url URL] [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
- * Flags fall back to SANDBANK_HOST, SANDBANK_PORT, SANDBANK_DB, SANDBANK_PUBLIC_URL,
+ *   serve also takes [--log-format text|json] [--public-url URL] [--webhook-retries 300,1800,7200]
+ *   [--webhook-timeout 20000] (cli/serve.ts runs it)
+ * Flags fall back to SANDBANK_HOST, SANDBANK_PORT, SANDBANK_DB, SANDBANK_LOG_FORMAT, SANDBANK_PUBLIC_URL,
  * SANDBANK_WEBHOOK_RETRIES, SANDBANK_WEBHOOK_TIMEOUT_MS; an empty variable counts as unset, and every
  * value is validated (cli/serve-config.ts). Usage mistakes exit with status 2, failures with status 1.
  */
 import { parseArgs } from 'node:util';
-import { createApp } from '../app.js';
 import { createKeyPair } from '../platform/auth.js';
 import { systemClock } from '../platform/clock.js';
-import { createLogger } from '../platform/log.js';
 import { openStore } from '../store/index.js';
 import { ADMIN_USAGE, runAdminCommand } from './accounts.js';
 import { EVENTS_USAGE, runEvents } from './events.js';
 import { LISTEN_USAGE, runListen } from './listen.js';
 import { LOGS_USAGE, runLogs } from './logs.js';
-import {
-  dbLocation,
-  isLoopback,
-  isPostgresUrl,
-  MEMORY_DB,
-  SERVE_FLAGS,
-  type ServeConfig,
-  type ServeFlags,
-  serveConfig,
-  UsageError,
-} from './serve-config.js';
+import { runServe } from './serve.js';
+import { dbLocation, SERVE_FLAGS, type ServeFlags, serveConfig, UsageError } from './serve-config.js';
 import { runTrigger, TRIGGER_USAGE } from './trigger.js';
 
 const USAGE = `Usage:
   sandbank serve [--host HOST] [--port PORT] [--db PATH|:memory:|postgres://URL] [--strict-keys] [--log-requests]
-                 [--public-url URL] [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
+                 [--log-format text|json] [--public-url URL] [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
   sandbank keys create [--db ...]
 ${ADMIN_USAGE}
 ${LISTEN_USAGE}
@@ -51,7 +41,8 @@ Defaults: --host 127.0.0.1 (SANDBANK_HOST), --port 12111 (SANDBANK_PORT; 0 picks
           --public-url: the listening address (SANDBANK_PUBLIC_URL; the base of links to hosted pages,
             for when browsers reach Sandbank under another name, e.g. in Docker or CI),
           --webhook-retries 300,1800,7200 (SANDBANK_WEBHOOK_RETRIES; seconds between delivery attempts),
-          --webhook-timeout 20000 (SANDBANK_WEBHOOK_TIMEOUT_MS)
+          --webhook-timeout 20000 (SANDBANK_WEBHOOK_TIMEOUT_MS),
+          --log-format text (SANDBANK_LOG_FORMAT; json writes one JSON object per line)
 An empty environment variable counts as unset; an empty flag value is an error.`;
 
 /** Parses `serve`/`keys create` arguments; a malformed command line is a usage error (exit 2). */
@@ -62,53 +53,6 @@ function parseServeArgs(args: string[]): { flags: ServeFlags & { help?: boolean 
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-}
-
-async function serve(config: ServeConfig) {
-  const logger = createLogger('text');
-  if (config.db === MEMORY_DB) {
-    logger.warn(`the database is in memory (--db ${MEMORY_DB}): nothing will survive a restart`);
-  }
-  if (!isLoopback(config.host)) {
-    logger.warn(`listening beyond this machine (--host ${config.host}): anyone who can reach it can use the API`, {
-      strict_keys: config.strictKeys,
-    });
-  }
-  const app = await createApp({
-    db: config.db,
-    strictKeys: config.strictKeys,
-    webhooks: config.webhooks,
-    logger,
-    ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
-    ...(config.logRequests
-      ? {
-          onRequest: (e) =>
-            console.log(
-              `${e.method} ${e.path} ${e.status} ${e.requestId}${e.idempotencyKey ? ` idem=${e.idempotencyKey}` : ''} ${e.durationMs.toFixed(1)}ms`,
-            ),
-        }
-      : {}),
-  });
-  const port = await app.listen(config.port, config.host);
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  console.log(
-    `Sandbank listening on ${url} (store: ${app.store.kind}${isPostgresUrl(config.db) ? '' : ` ${config.db}`})`,
-  );
-  if (config.publicUrl !== undefined) console.log(`Links to hosted pages use the public URL ${config.publicUrl}`);
-  if (config.strictKeys) console.log('Strict keys: only keys from `sandbank keys create` are accepted.');
-  else console.log('Any test key works; each key suffix is its own account, e.g. sk_test_sandbank / pk_test_sandbank');
-  console.log(`Try: curl ${url}/v1/customers -u sk_test_sandbank: -d email=jenny@example.com`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: draining requests and closing the store…`);
-    await app.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 async function keysCreate(db: string) {
@@ -133,7 +77,7 @@ async function main() {
   const { flags, positionals } = parseServeArgs(process.argv.slice(2));
   const [command = 'serve', sub] = positionals;
   if (flags.help) return console.log(USAGE);
-  if (command === 'serve') return serve(serveConfig(flags, process.env));
+  if (command === 'serve') return runServe(serveConfig(flags, process.env));
   if (command === 'keys' && sub === 'create') return keysCreate(dbLocation(flags, process.env));
   console.error(USAGE);
   process.exit(2);

@@ -14,6 +14,8 @@
  * Pure: takes the parsed flags and the environment, returns settings or throws.
  */
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { LOG_FORMATS, type LogFormat } from '../platform/log.js';
 import { PUBLIC_URL_HINT, parsePublicUrl } from '../platform/public-url.js';
 import type { WebhookOptions } from '../webhooks/delivery.js';
 
@@ -42,6 +44,7 @@ export const SERVE_FLAGS = {
   'public-url': { type: 'string' },
   'strict-keys': { type: 'boolean' },
   'log-requests': { type: 'boolean' },
+  'log-format': { type: 'string' },
   'webhook-retries': { type: 'string' },
   'webhook-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -55,6 +58,7 @@ export interface ServeFlags {
   'public-url'?: string;
   'strict-keys'?: boolean;
   'log-requests'?: boolean;
+  'log-format'?: string;
   'webhook-retries'?: string;
   'webhook-timeout'?: string;
 }
@@ -70,6 +74,8 @@ export interface ServeConfig {
   publicUrl: string | undefined;
   strictKeys: boolean;
   logRequests: boolean;
+  /** The server log: readable text (default) or one JSON object per line. */
+  logFormat: LogFormat;
   webhooks: WebhookOptions;
 }
 
@@ -156,6 +162,30 @@ function publicUrl(flags: ServeFlags, env: Env): string | undefined {
   }
 }
 
+const LOG_FORMAT_HINT = `one of ${LOG_FORMATS.join(', ')}`;
+
+function logFormat(flags: ServeFlags, env: Env): LogFormat {
+  const r = raw('log-format', flags['log-format'], env, 'SANDBANK_LOG_FORMAT', LOG_FORMAT_HINT);
+  if (r === undefined) return 'text';
+  const format = LOG_FORMATS.find((f) => f === r.value);
+  if (format === undefined) throw invalid(r, LOG_FORMAT_HINT);
+  return format;
+}
+
+/**
+ * The database location as it may be logged: a SQLite path made absolute (which file, whatever the
+ * cwd), a PostgreSQL URL with its password masked — in the userinfo or as a `password` parameter.
+ */
+export function describeDb(location: string, cwd: string): string {
+  if (location === MEMORY_DB) return location;
+  if (!isPostgresUrl(location)) return resolve(cwd, location);
+  if (!URL.canParse(location)) return 'postgres://***';
+  const url = new URL(location);
+  if (url.password !== '') url.password = '***';
+  if (url.searchParams.has('password')) url.searchParams.set('password', '***');
+  return url.toString();
+}
+
 const RETRIES_HINT = 'seconds between delivery attempts, e.g. 300,1800,7200; empty for no retries';
 
 /** `--webhook-retries 1,2,5` (seconds between attempts; an empty flag: no retries) and `--webhook-timeout 5000` (ms). */
@@ -193,6 +223,7 @@ export function serveConfig(flags: ServeFlags, env: Env): ServeConfig {
     publicUrl: publicUrl(flags, env),
     strictKeys: flags['strict-keys'] ?? false,
     logRequests: flags['log-requests'] ?? false,
+    logFormat: logFormat(flags, env),
     webhooks: webhooks(flags, env),
   };
 }

@@ -29,8 +29,8 @@ export interface ThreeDSecurePageDeps {
     IntentPrefix,
     (ctx: MutationContext, id: string, outcome: Outcome) => Promise<{ intent: object; returnUrl: string | null }>
   >;
-  /** Where unexpected errors are reported (default: stderr). */
-  onError?: (err: unknown) => void;
+  /** Where unexpected errors are reported (the app's logger). */
+  onError: (err: unknown) => void;
 }
 
 const PREFIX = '/sandbank/3ds/';
@@ -160,7 +160,7 @@ function intentLabel(intent: Intent): string {
 export function createThreeDSecurePages(
   deps: ThreeDSecurePageDeps,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const onError = deps.onError ?? ((err: unknown) => console.error('3-D Secure page error:', err));
+  const onError = deps.onError;
 
   /** The intent the URL names, if its client secret matches. */
   async function load(account: string, id: string, secret: string | null): Promise<Intent | undefined> {

@@ -1,6 +1,7 @@
 /**
  * Running Sandbank as an operator does: `sandbank serve` configured by flags and environment
- * variables (empty ones are unset, bad ones refused with exit status 2, loopback unless asked).
+ * variables (empty ones are unset, bad ones refused with exit status 2, loopback unless asked), and
+ * its log (text or JSON lines: start, requests, failures, stop; never a database password).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -58,10 +59,10 @@ describe('sandbank serve: configuration', () => {
       });
       assert.equal(created.status, 200);
       assert.ok(existsSync(join(cwd, '.sandbank', 'sandbank.db')), 'the default database file is in the cwd');
-      assert.doesNotMatch(server.stderr(), /in memory/);
     } finally {
       assert.equal(await server.stop(), 0);
     }
+    assert.doesNotMatch(server.stderr(), /in memory/);
   });
 
   it('refuses empty flag values and out-of-range values with a clear message and exit status 2', async () => {
@@ -76,6 +77,11 @@ describe('sandbank serve: configuration', () => {
       { args: ['--prot', '0'], message: /Unknown option '--prot'/ },
       { args: ['--port', '0', '--public-url', 'sandbank:12111'], message: /--public-url: invalid public URL/ },
       { args: ['--port', '0'], env: { SANDBANK_PUBLIC_URL: 'http://x/?q' }, message: /SANDBANK_PUBLIC_URL: invalid/ },
+      {
+        args: ['--port', '0'],
+        env: { SANDBANK_LOG_FORMAT: 'xml' },
+        message: /invalid SANDBANK_LOG_FORMAT: "xml" \(one of text, json\)/,
+      },
     ];
     for (const c of cases) {
       const result = await runCli(['serve', ...c.args], { cwd, ...(c.env ? { env: c.env } : {}) });
@@ -105,7 +111,7 @@ describe('sandbank serve: configuration', () => {
       });
       const pi = (await res.json()) as { next_action: { redirect_to_url: { url: string } } };
       assert.match(pi.next_action.redirect_to_url.url, /^http:\/\/sandbank:12111\/sandbank\/3ds\/acct_/);
-      assert.match(server.stdout(), /public URL http:\/\/sandbank:12111\b/);
+      assert.match(server.stdout(), / public_url=http:\/\/sandbank:12111 /);
     } finally {
       assert.equal(await server.stop(), 0);
     }
@@ -113,10 +119,97 @@ describe('sandbank serve: configuration', () => {
 
   it('says at start that an in-memory database does not survive a restart', async () => {
     const server = await startCliServer(['--port', '0', '--db', ':memory:'], { cwd: workdir('memory') });
-    try {
-      assert.match(server.stderr(), /WARN .*in memory .*nothing will survive a restart/);
-    } finally {
-      assert.equal(await server.stop(), 0);
+    assert.equal(await server.stop(), 0);
+    assert.match(server.stderr(), /WARN .*in memory .*nothing will survive a restart/);
+  });
+});
+
+/** Every non-empty line of `text` parsed as JSON (failing the test on the first that is not). */
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return assert.fail(`not a JSON line: ${line}`);
+      }
+    });
+}
+
+describe('sandbank serve: logs', () => {
+  it('--log-format json writes one JSON object per line: start, requests with their fields, stop', async () => {
+    const cwd = workdir('json-log');
+    const server = await startCliServer(['--port', '0', '--db', 'log.db', '--log-format', 'json', '--log-requests'], {
+      cwd,
+    });
+    const res = await fetch(`${server.url}/v1/customers`, {
+      method: 'POST',
+      headers: {
+        Authorization: 'Bearer sk_test_logs',
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Idempotency-Key': 'log-key-1',
+      },
+      body: 'email=log%40example.com',
+    });
+    assert.equal(res.status, 200);
+    const requestId = res.headers.get('request-id');
+    assert.equal(await server.stop(), 0);
+
+    const lines = jsonLines(server.stdout());
+    for (const line of [...lines, ...jsonLines(server.stderr())]) {
+      assert.equal(typeof line.time, 'string');
+      assert.ok(['info', 'warn', 'error'].includes(line.level as string), String(line.level));
+      assert.equal(typeof line.msg, 'string');
     }
+    const start = lines.find((l) => /listening on http:\/\/127\.0\.0\.1:\d+$/.test(l.msg as string));
+    assert.ok(start, server.stdout());
+    assert.equal(start.port, server.port);
+    assert.equal(start.host, '127.0.0.1');
+    assert.equal(start.store, 'sqlite');
+    assert.equal(start.db, join(cwd, 'log.db'));
+    assert.equal(start.public_url, server.url);
+
+    const request = lines.find((l) => l.msg === 'request' && l.method === 'POST');
+    assert.ok(request, server.stdout());
+    assert.equal(request.path, '/v1/customers');
+    assert.equal(request.status, 200);
+    assert.equal(request.request_id, requestId);
+    assert.equal(request.idempotency_key, 'log-key-1');
+    assert.equal(typeof request.duration_ms, 'number');
+
+    const stopped = lines.find((l) => l.msg === 'stopped');
+    assert.ok(stopped, server.stdout());
+    assert.equal(stopped.signal, 'SIGTERM');
+    assert.equal(stopped.drained, 0);
+  });
+
+  it('text is the default, with the same facts as key=value fields', async () => {
+    const server = await startCliServer(['--port', '0', '--db', ':memory:', '--log-requests'], {
+      cwd: workdir('text-log'),
+    });
+    await fetch(`${server.url}/v1/customers`, { headers: { Authorization: 'Bearer sk_test_logs' } });
+    assert.equal(await server.stop(), 0);
+    const out = server.stdout();
+    assert.match(out, /^\S+Z INFO {2}Sandbank listening on http:\/\/127\.0\.0\.1:\d+ host=127\.0\.0\.1 port=\d+ /m);
+    assert.match(
+      out,
+      /INFO {2}request method=GET path=\/v1\/customers status=200 request_id=req_\w+ account=acct_\w+ duration_ms=/,
+    );
+    assert.match(out, /INFO {2}stopped signal=SIGTERM drained=0$/m);
+  });
+
+  it('logs a store that cannot be opened as an error with the PostgreSQL password masked, and exits 1', async () => {
+    const result = await runCli(
+      ['serve', '--port', '0', '--log-format', 'json', '--db', 'postgres://sandbank:hunter2@127.0.0.1:1/nowhere'],
+      { cwd: workdir('pg-error') },
+    );
+    assert.equal(result.code, 1, result.stderr);
+    assert.doesNotMatch(result.stdout + result.stderr, /hunter2/);
+    const [error] = jsonLines(result.stderr).filter((l) => l.level === 'error');
+    assert.ok(error, result.stderr);
+    assert.match(error.msg as string, /^could not open the store: /);
+    assert.equal(error.db, 'postgres://sandbank:***@127.0.0.1:1/nowhere');
   });
 });

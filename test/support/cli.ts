@@ -4,7 +4,6 @@
  * working directory can be a temporary one. `tsx` is imported by absolute URL so any cwd works.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
@@ -47,7 +46,7 @@ export interface RunningServer {
   port: number;
   stdout(): string;
   stderr(): string;
-  /** SIGTERM, then the exit code. */
+  /** SIGTERM, then the exit code once all of its output has been read. */
   stop(): Promise<number | null>;
 }
 
@@ -58,6 +57,8 @@ export async function startCliServer(args: string[], opts: CliOptions = {}): Pro
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
+  // 'close' comes after 'exit', once both pipes are drained: all output has been read by then.
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -77,11 +78,8 @@ export async function startCliServer(args: string[], opts: CliOptions = {}): Pro
         stdout: () => out,
         stderr: () => err,
         async stop() {
-          if (child.exitCode !== null) return child.exitCode;
-          const exited = once(child, 'exit');
-          child.kill('SIGTERM');
-          const [code] = (await exited) as [number | null];
-          return code;
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          return closed;
         },
       };
     }

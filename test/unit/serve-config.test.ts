@@ -9,6 +9,7 @@ import {
   DEFAULT_HOST,
   DEFAULT_PORT,
   dbLocation,
+  describeDb,
   isLoopback,
   serveConfig,
   UsageError,
@@ -91,6 +92,29 @@ describe('serveConfig', () => {
     usageError(() => serveConfig({ 'webhook-timeout': '0' }, {}), /^invalid --webhook-timeout/);
     usageError(() => serveConfig({ 'webhook-timeout': '2147483648' }, {}), /^invalid --webhook-timeout/);
     usageError(() => serveConfig({ 'webhook-timeout': '' }, {}), /^--webhook-timeout needs a value/);
+  });
+});
+
+describe('log format', () => {
+  it('is text by default, json on request, and nothing else', () => {
+    assert.equal(serveConfig({}, { SANDBANK_LOG_FORMAT: '' }).logFormat, 'text');
+    assert.equal(serveConfig({}, { SANDBANK_LOG_FORMAT: 'json' }).logFormat, 'json');
+    assert.equal(serveConfig({ 'log-format': 'text' }, { SANDBANK_LOG_FORMAT: 'json' }).logFormat, 'text');
+    usageError(() => serveConfig({ 'log-format': 'JSON' }, {}), /^invalid --log-format: "JSON" \(one of text, json\)/);
+  });
+});
+
+describe('describeDb', () => {
+  it('makes SQLite paths absolute and never shows a PostgreSQL password', () => {
+    assert.equal(describeDb('./.sandbank/sandbank.db', '/srv/app'), '/srv/app/.sandbank/sandbank.db');
+    assert.equal(describeDb(':memory:', '/srv/app'), ':memory:');
+    assert.equal(describeDb('postgres://sb:s3cret@db:5432/sandbank', '/'), 'postgres://sb:***@db:5432/sandbank');
+    assert.equal(
+      describeDb('postgresql://db/sandbank?password=s3cret&sslmode=require', '/'),
+      'postgresql://db/sandbank?password=***&sslmode=require',
+    );
+    assert.equal(describeDb('postgres://sb@db/sandbank', '/'), 'postgres://sb@db/sandbank');
+    assert.equal(describeDb('postgres://sb:s3cret@[bad', '/'), 'postgres://***');
   });
 });
 
