@@ -79,6 +79,8 @@ export interface AppOptions {
    * Default: the listening address.
    */
   publicUrl?: string;
+  /** SQLite: fsync every commit (`synchronous = FULL`); see docs/operations.md. */
+  fsync?: boolean;
 }
 
 export interface App {
@@ -103,7 +105,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
   // Checked before the store opens: a bad URL is a configuration mistake, not a runtime failure.
   const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
-  const store = await openStore(opts.db);
+  const store = await openStore(opts.db, { fsync: opts.fsync ?? false });
   const logger = opts.logger ?? createLogger();
   const onInternalError =
     opts.onInternalError ?? ((err, requestId) => logger.error('internal error', { request_id: requestId, err }));

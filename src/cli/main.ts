@@ -5,11 +5,12 @@
  *   sandbank keys create [--db …]
  *   sandbank accounts show|update …, sandbank time advance … (a running server's settings; cli/accounts.ts)
  *   sandbank listen …, trigger …, events resend …, logs tail … (webhooks and logs of a running server)
- *   serve also takes [--log-format text|json] [--public-url URL] [--webhook-retries 300,1800,7200]
+ *   serve also takes [--log-format text|json] [--public-url URL] [--fsync] [--webhook-retries 300,1800,7200]
  *   [--webhook-timeout 20000] (cli/serve.ts runs it)
  * Flags fall back to SANDBANK_HOST, SANDBANK_PORT, SANDBANK_DB, SANDBANK_LOG_FORMAT, SANDBANK_PUBLIC_URL,
- * SANDBANK_WEBHOOK_RETRIES, SANDBANK_WEBHOOK_TIMEOUT_MS; an empty variable counts as unset, and every
- * value is validated (cli/serve-config.ts). Usage mistakes exit with status 2, failures with status 1.
+ * SANDBANK_FSYNC, SANDBANK_WEBHOOK_RETRIES, SANDBANK_WEBHOOK_TIMEOUT_MS; an empty variable counts as
+ * unset, and every value is validated (cli/serve-config.ts). Usage mistakes exit with status 2,
+ * failures with status 1.
  */
 import { parseArgs } from 'node:util';
 import { createKeyPair } from '../platform/auth.js';
@@ -25,7 +26,7 @@ import { runTrigger, TRIGGER_USAGE } from './trigger.js';
 
 const USAGE = `Usage:
   sandbank serve [--host HOST] [--port PORT] [--db PATH|:memory:|postgres://URL] [--strict-keys] [--log-requests]
-                 [--log-format text|json] [--public-url URL] [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
+                 [--log-format text|json] [--public-url URL] [--fsync] [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
   sandbank keys create [--db ...]
 ${ADMIN_USAGE}
 ${LISTEN_USAGE}
@@ -42,7 +43,8 @@ Defaults: --host 127.0.0.1 (SANDBANK_HOST), --port 12111 (SANDBANK_PORT; 0 picks
             for when browsers reach Sandbank under another name, e.g. in Docker or CI),
           --webhook-retries 300,1800,7200 (SANDBANK_WEBHOOK_RETRIES; seconds between delivery attempts),
           --webhook-timeout 20000 (SANDBANK_WEBHOOK_TIMEOUT_MS),
-          --log-format text (SANDBANK_LOG_FORMAT; json writes one JSON object per line)
+          --log-format text (SANDBANK_LOG_FORMAT; json writes one JSON object per line),
+          --fsync off (SANDBANK_FSYNC=1; SQLite fsyncs every commit, so power loss loses nothing acknowledged)
 An empty environment variable counts as unset; an empty flag value is an error.`;
 
 /** Parses `serve`/`keys create` arguments; a malformed command line is a usage error (exit 2). */

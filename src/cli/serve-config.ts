@@ -42,6 +42,7 @@ export const SERVE_FLAGS = {
   port: { type: 'string' },
   db: { type: 'string' },
   'public-url': { type: 'string' },
+  fsync: { type: 'boolean' },
   'strict-keys': { type: 'boolean' },
   'log-requests': { type: 'boolean' },
   'log-format': { type: 'string' },
@@ -56,6 +57,7 @@ export interface ServeFlags {
   port?: string;
   db?: string;
   'public-url'?: string;
+  fsync?: boolean;
   'strict-keys'?: boolean;
   'log-requests'?: boolean;
   'log-format'?: string;
@@ -72,6 +74,8 @@ export interface ServeConfig {
   db: string;
   /** The base URL of links Sandbank hands out, normalised; undefined: the listening address. */
   publicUrl: string | undefined;
+  /** SQLite: fsync every commit (`synchronous = FULL`). */
+  fsync: boolean;
   strictKeys: boolean;
   logRequests: boolean;
   /** The server log: readable text (default) or one JSON object per line. */
@@ -162,6 +166,18 @@ function publicUrl(flags: ServeFlags, env: Env): string | undefined {
   }
 }
 
+const BOOLEAN_HINT = '1 or true to turn it on, 0 or false to leave it off';
+
+/** `--fsync`, or SANDBANK_FSYNC=1: a flag that is present is on; the variable must say which. */
+function fsync(flags: ServeFlags, env: Env): boolean {
+  if (flags.fsync) return true;
+  const value = env.SANDBANK_FSYNC;
+  if (value === undefined || value === '') return false;
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  throw invalid({ value, source: 'SANDBANK_FSYNC' }, BOOLEAN_HINT);
+}
+
 const LOG_FORMAT_HINT = `one of ${LOG_FORMATS.join(', ')}`;
 
 function logFormat(flags: ServeFlags, env: Env): LogFormat {
@@ -221,6 +237,7 @@ export function serveConfig(flags: ServeFlags, env: Env): ServeConfig {
     port: port(flags, env),
     db: dbLocation(flags, env),
     publicUrl: publicUrl(flags, env),
+    fsync: fsync(flags, env),
     strictKeys: flags['strict-keys'] ?? false,
     logRequests: flags['log-requests'] ?? false,
     logFormat: logFormat(flags, env),

@@ -10,7 +10,7 @@
 import { createApp } from '../app.js';
 import type { RequestLogEntry } from '../platform/http.js';
 import { createLogger, type Logger } from '../platform/log.js';
-import { describeDb, isLoopback, MEMORY_DB, type ServeConfig } from './serve-config.js';
+import { describeDb, isLoopback, isPostgresUrl, MEMORY_DB, type ServeConfig } from './serve-config.js';
 
 /** One `--log-requests` line: the request's facts as fields, so JSON logs can be queried by them. */
 function logRequest(logger: Logger, e: RequestLogEntry): void {
@@ -32,6 +32,10 @@ export async function runServe(config: ServeConfig): Promise<void> {
   if (config.db === MEMORY_DB) {
     logger.warn(`the database is in memory (--db ${MEMORY_DB}): nothing will survive a restart`);
   }
+  const postgres = isPostgresUrl(config.db);
+  if (config.fsync && postgres) {
+    logger.warn('--fsync applies to SQLite only: on PostgreSQL durability is the server setting synchronous_commit');
+  }
   if (!isLoopback(config.host)) {
     logger.warn(`listening beyond this machine (--host ${config.host}): anyone who can reach it can use the API`, {
       strict_keys: config.strictKeys,
@@ -44,6 +48,7 @@ export async function runServe(config: ServeConfig): Promise<void> {
     app = await createApp({
       db: config.db,
       strictKeys: config.strictKeys,
+      fsync: config.fsync,
       webhooks: config.webhooks,
       logger,
       ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
@@ -66,6 +71,8 @@ export async function runServe(config: ServeConfig): Promise<void> {
     public_url: app.publicUrl(),
     store: app.store.kind,
     db,
+    // What a commit's acknowledgement promises (docs/operations.md); PostgreSQL's is its own setting.
+    ...(postgres ? {} : { synchronous: config.fsync ? 'FULL' : 'NORMAL' }),
     strict_keys: config.strictKeys,
   });
   if (config.strictKeys) logger.info('Strict keys: only keys from `sandbank keys create` are accepted.');

@@ -5,10 +5,18 @@ import { SqlStore } from './sql-store.js';
 import { SqliteDriver } from './sqlite.js';
 import type { Store } from './store.js';
 
-export async function openStore(location: string): Promise<Store> {
+export interface StoreOptions {
+  /**
+   * SQLite: fsync the WAL on every commit (`synchronous = FULL`), so not even power loss loses an
+   * acknowledged write. PostgreSQL ignores it: there durability is the server's `synchronous_commit`.
+   */
+  fsync?: boolean;
+}
+
+export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {
   const driver: Driver = /^postgres(ql)?:\/\//.test(location)
     ? new PostgresDriver(location)
-    : new SqliteDriver(location);
+    : new SqliteDriver(location, { fsync: options.fsync ?? false });
   try {
     await driver.migrate();
   } catch (err) {

@@ -56,11 +56,17 @@ export class SqliteDriver implements Driver {
   private readonly raw: Connection;
   private readonly checkpointer: Checkpointer | undefined;
 
-  constructor(path: string) {
+  /**
+   * `fsync`: `synchronous = FULL`, the WAL is fsynced at every commit, so power loss cannot lose an
+   * acknowledged write. The default, NORMAL, fsyncs only at checkpoints: a process crash still loses
+   * nothing committed (the WAL is in the OS's cache), power loss may lose the last commits but never
+   * consistency. FULL costs a disk flush per (group) commit.
+   */
+  constructor(path: string, options: { fsync?: boolean } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(options.fsync ? 'synchronous = FULL' : 'synchronous = NORMAL');
     this.db.pragma('busy_timeout = 50');
     // Checkpoints run on a worker thread (sqlite-checkpointer.ts); SQLite's automatic checkpoint
     // stays as a safety net at ~200 MB of WAL, should that thread fall behind or fail.

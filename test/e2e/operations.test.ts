@@ -82,6 +82,7 @@ describe('sandbank serve: configuration', () => {
         env: { SANDBANK_LOG_FORMAT: 'xml' },
         message: /invalid SANDBANK_LOG_FORMAT: "xml" \(one of text, json\)/,
       },
+      { args: ['--port', '0'], env: { SANDBANK_FSYNC: 'yes' }, message: /invalid SANDBANK_FSYNC: "yes"/ },
     ];
     for (const c of cases) {
       const result = await runCli(['serve', ...c.args], { cwd, ...(c.env ? { env: c.env } : {}) });
@@ -170,6 +171,7 @@ describe('sandbank serve: logs', () => {
     assert.equal(start.store, 'sqlite');
     assert.equal(start.db, join(cwd, 'log.db'));
     assert.equal(start.public_url, server.url);
+    assert.equal(start.synchronous, 'NORMAL');
 
     const request = lines.find((l) => l.msg === 'request' && l.method === 'POST');
     assert.ok(request, server.stdout());
@@ -198,6 +200,20 @@ describe('sandbank serve: logs', () => {
       /INFO {2}request method=GET path=\/v1\/customers status=200 request_id=req_\w+ account=acct_\w+ duration_ms=/,
     );
     assert.match(out, /INFO {2}stopped signal=SIGTERM drained=0$/m);
+  });
+
+  it('--fsync and SANDBANK_FSYNC=1 make SQLite commit with synchronous = FULL, and the start line says so', async () => {
+    for (const [args, env] of [
+      [['--fsync'], {}],
+      [[], { SANDBANK_FSYNC: '1' }],
+    ] as const) {
+      const server = await startCliServer(['--port', '0', '--db', 'fsync.db', ...args], {
+        cwd: workdir('fsync'),
+        env: { ...env },
+      });
+      assert.equal(await server.stop(), 0);
+      assert.match(server.stdout(), /listening on .* synchronous=FULL /);
+    }
   });
 
   it('logs a store that cannot be opened as an error with the PostgreSQL password masked, and exits 1', async () => {
