@@ -3,6 +3,7 @@
  * The `sandbank` command line.
  *   sandbank serve [--host 127.0.0.1] [--port 12111] [--db ./.sandbank/sandbank.db] [--strict-keys] [--log-requests]
  *   sandbank keys create [--db …]
+ *   sandbank backup [--db …] --to FILE (an online copy of a SQLite database; cli/backup.ts)
  *   sandbank accounts show|update …, sandbank time advance … (a running server's settings; cli/accounts.ts)
  *   sandbank listen …, trigger …, events resend …, logs tail … (webhooks and logs of a running server)
  *   serve also takes [--log-format text|json] [--public-url URL] [--fsync] [--webhook-retries 300,1800,7200]
@@ -17,6 +18,7 @@ import { createKeyPair } from '../platform/auth.js';
 import { systemClock } from '../platform/clock.js';
 import { openStore } from '../store/index.js';
 import { ADMIN_USAGE, runAdminCommand } from './accounts.js';
+import { BACKUP_USAGE, runBackup } from './backup.js';
 import { EVENTS_USAGE, runEvents } from './events.js';
 import { LISTEN_USAGE, runListen } from './listen.js';
 import { LOGS_USAGE, runLogs } from './logs.js';
@@ -28,6 +30,7 @@ const USAGE = `Usage:
   sandbank serve [--host HOST] [--port PORT] [--db PATH|:memory:|postgres://URL] [--strict-keys] [--log-requests]
                  [--log-format text|json] [--public-url URL] [--fsync] [--webhook-retries 300,1800,7200] [--webhook-timeout 20000]
   sandbank keys create [--db ...]
+${BACKUP_USAGE}
 ${ADMIN_USAGE}
 ${LISTEN_USAGE}
 ${TRIGGER_USAGE}
@@ -76,6 +79,7 @@ async function main() {
   if (command0 === 'trigger') return runTrigger(process.argv.slice(3));
   if (command0 === 'events') return runEvents(process.argv.slice(3));
   if (command0 === 'logs') return runLogs(process.argv.slice(3));
+  if (command0 === 'backup') return runBackup(process.argv.slice(3));
   const { flags, positionals } = parseServeArgs(process.argv.slice(2));
   const [command = 'serve', sub] = positionals;
   if (flags.help) return console.log(USAGE);
