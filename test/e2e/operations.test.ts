@@ -229,3 +229,32 @@ describe('sandbank serve: logs', () => {
     assert.equal(error.db, 'postgres://sandbank:***@127.0.0.1:1/nowhere');
   });
 });
+
+describe('sandbank serve: durability', () => {
+  it('a process crash (kill -9) loses no acknowledged write, with the default synchronous = NORMAL', async () => {
+    const cwd = workdir('crash');
+    const first = await startCliServer(['--port', '0', '--db', 'crash.db'], { cwd });
+    const ids: string[] = [];
+    const headers = { Authorization: 'Bearer sk_test_crash', 'Content-Type': 'application/x-www-form-urlencoded' };
+    // Concurrent writes share group commits: each response is sent only after its commit.
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const res = await fetch(`${first.url}/v1/customers`, { method: 'POST', headers, body: `name=c${i}` });
+        assert.equal(res.status, 200);
+        ids.push(((await res.json()) as { id: string }).id);
+      }),
+    );
+    first.child.kill('SIGKILL');
+    assert.equal(await first.stop(), null, 'killed, not stopped');
+
+    const second = await startCliServer(['--port', '0', '--db', 'crash.db'], { cwd });
+    try {
+      for (const id of ids) {
+        const res = await fetch(`${second.url}/v1/customers/${id}`, { headers });
+        assert.equal(res.status, 200, `${id} survived the crash`);
+      }
+    } finally {
+      assert.equal(await second.stop(), 0);
+    }
+  });
+});
