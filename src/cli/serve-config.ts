@@ -93,20 +93,14 @@ interface Raw {
  * The flag's value if given (an empty one is refused), else the variable's if non-empty, else
  * undefined. `hint` says what a valid value looks like.
  */
-function raw(
-  flag: string,
-  given: string | undefined,
-  env: Env,
-  variable: string | undefined,
-  hint: string,
-): Raw | undefined {
+function raw(flag: string, given: string | undefined, env: Env, variable: string, hint: string): Raw | undefined {
   if (given !== undefined) {
     if (given === '') throw new UsageError(`--${flag} needs a value (${hint}); leave the flag out for the default`);
     return { value: given, source: `--${flag}` };
   }
-  const fromEnv = variable === undefined ? undefined : env[variable];
+  const fromEnv = env[variable];
   if (fromEnv === undefined || fromEnv === '') return undefined;
-  return { value: fromEnv, source: variable as string };
+  return { value: fromEnv, source: variable };
 }
 
 function invalid(r: Raw, hint: string): UsageError {
