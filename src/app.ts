@@ -35,6 +35,7 @@ import { createHttpHandler, type RequestLogEntry } from './platform/http.js';
 import { expiredAtOrBefore } from './platform/idempotency.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { Router } from './platform/operation.js';
+import { listeningUrl, parsePublicUrl } from './platform/public-url.js';
 import { type JobHandler, Scheduler } from './platform/scheduler.js';
 import { RequestLog, type RequestLogLimits, requestLogOperations } from './sandbank/request-log.js';
 import { sandbankOperations } from './sandbank/routes.js';
@@ -75,7 +76,7 @@ export interface AppOptions {
   /** Real time (default: the system clock); each account's clock runs ahead of it by the account's offset. */
   clock?: Clock;
   onRequest?: (entry: RequestLogEntry) => void;
-  /** Where unexpected errors are reported (default: stderr). */
+  /** Where unexpected errors are reported (default: the logger, as `internal error` lines). */
   onInternalError?: (err: unknown, requestId: string) => void;
   /** Webhook delivery: retry schedule, timeout, concurrency. */
   webhooks?: WebhookOptions;
@@ -87,6 +88,14 @@ export interface AppOptions {
   maxCachedKeys?: number;
   /** Sizes, timeouts and the connection cap of the HTTP server (defaults: `DEFAULT_HTTP_LIMITS`). */
   http?: Partial<HttpLimits>;
+  /**
+   * The base URL of the links Sandbank hands out (3-D Secure pages), e.g. `http://sandbank:12111`
+   * when browsers reach it under another name than it listens on (see platform/public-url.ts).
+   * Default: the listening address.
+   */
+  publicUrl?: string;
+  /** SQLite: fsync every commit (`synchronous = FULL`); see docs/operations.md. */
+  fsync?: boolean;
 }
 
 export interface App {
@@ -101,20 +110,28 @@ export interface App {
   requestLog: RequestLog;
   auth: Authenticator;
   server: Server;
+  /** The base URL of the links Sandbank hands out: the configured public URL, else the listening address. */
+  publicUrl(): string;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
-  /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish, then closes the store. Resolves
+   * with how many requests were still in flight and were waited for (for the stop log line).
+   */
+  close(): Promise<{ drained: number }>;
 }
 
 export async function createApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.http };
+  // Checked before the store opens: a bad URL is a configuration mistake, not a runtime failure.
+  const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
   const logger = opts.logger ?? createLogger();
-  const store = await openStore(opts.db, { logger });
+  const store = await openStore(opts.db, { logger, fsync: opts.fsync ?? false });
   const onInternalError =
     opts.onInternalError ?? ((err, requestId) => logger.error('internal error', { request_id: requestId, err }));
-  let origin = 'http://127.0.0.1';
+  // Links are built from configuration, never from a request's Host header.
+  let origin = publicUrl ?? 'http://127.0.0.1';
   const webhooks = new WebhookWorker(
     store,
     // Delivery times and durations are real time: retries and timeouts do not travel with accounts.
@@ -152,6 +169,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...threeDSecureOperations(finishPaymentIntentAuthentication, finishSetupIntentAuthentication),
     ]),
     auth,
+    origin: () => origin,
     onRequest: (entry) => {
       if (entry.account) {
         requestLog.record({
@@ -175,6 +193,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     clock,
     events: outbox,
     runDueNow: (ctx) => scheduler.runDueNow(ctx),
+    origin: () => origin,
     finish: { pi: finishPaymentIntentAuthentication, seti: finishSetupIntentAuthentication },
     onError: (err) => onInternalError(err, '3-D Secure page'),
   });
@@ -208,12 +227,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
     requestLog,
     auth,
     server,
+    publicUrl: () => origin,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           const bound = (server.address() as AddressInfo).port;
-          origin = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+          origin = publicUrl ?? listeningUrl(host, bound);
           scheduler.start();
           webhooks.start();
           resolve(bound);
@@ -226,10 +246,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await webhooks.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      const waitedFor = inFlight;
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
       server.closeAllConnections();
       await closed;
       await store.close();
+      return { drained: waitedFor };
     },
   };
 }

@@ -8,6 +8,7 @@
  * Results are printed as JSON; an API error is printed to stderr and exits with status 1.
  */
 import { parseArgs } from 'node:util';
+import { MAX_ACCOUNT_TIME } from '../sandbank/routes.js';
 
 export const ADMIN_USAGE = `  sandbank accounts show --api-key KEY [--url URL]
   sandbank accounts update --api-key KEY [--country CC] [--default-currency CUR] [--pricing P%+FIXED|standard] [--url URL]
@@ -60,9 +61,17 @@ function requireKey(key: string | undefined, command: string): string {
   return key;
 }
 
-function wholeNumber(flag: string, value: string): number {
-  if (!/^\d+$/.test(value)) throw new UsageError(`invalid --${flag}: ${value} (a whole number)`);
-  return Number(value);
+/**
+ * How far `time advance` moves the clock, in seconds. Checked here as well as by the server so that
+ * a huge `--days` becomes a clear message instead of a float (`8.64e+21`) the server cannot read.
+ */
+function advanceSeconds(flag: 'seconds' | 'days', value: string): number {
+  const unit = flag === 'days' ? 86_400 : 1;
+  const hint = `a whole number of ${flag}, at most ${Math.floor(MAX_ACCOUNT_TIME / unit)}`;
+  if (!/^\d+$/.test(value)) throw new UsageError(`invalid --${flag}: ${value} (${hint})`);
+  const seconds = Number(value) * unit;
+  if (seconds > MAX_ACCOUNT_TIME) throw new UsageError(`invalid --${flag}: ${value} (${hint})`);
+  return seconds;
 }
 
 async function call(url: string, key: string, method: 'GET' | 'POST', path: string, form?: URLSearchParams) {
@@ -111,8 +120,8 @@ async function run(args: string[]): Promise<void> {
     }
     const seconds =
       values.seconds !== undefined
-        ? wholeNumber('seconds', values.seconds)
-        : wholeNumber('days', values.days ?? '') * 86_400;
+        ? advanceSeconds('seconds', values.seconds)
+        : advanceSeconds('days', values.days ?? '');
     const form = new URLSearchParams({ seconds: String(seconds) });
     return call(url, requireKey(values['api-key'], 'time advance'), 'POST', '/sandbank/v1/time/advance', form);
   }

@@ -158,6 +158,19 @@ export function isSupportedAccountCountry(country: string): boolean {
   return SUPPORTED_ACCOUNT_COUNTRIES.has(country.toUpperCase());
 }
 
+/**
+ * Currencies some Stripe account country settles in: the default currencies above. Multi-currency
+ * settlement (docs.stripe.com/payouts/alternative-currencies: AE, AU, CH, the EU, GB, HK, LI, NO, SG,
+ * US) lets an account settle in other countries' currencies too, and its per-region lists are not
+ * in this table, so Sandbank refuses only what no country settles in (`afn`, `usdc`, retired codes).
+ */
+const SETTLEMENT_CURRENCIES = new Set(Object.values(COUNTRY_CURRENCY));
+
+/** Whether any Stripe account country settles in `code` (lower-case), so an account may default to it. */
+export function isSettlementCurrency(code: string): boolean {
+  return SETTLEMENT_CURRENCIES.has(code.toLowerCase());
+}
+
 /** The account country's default currency (`US` → `usd`, `FR` → `eur`, …); `usd` for unknown countries. */
 export function defaultCurrencyForCountry(country: string): string {
   return COUNTRY_CURRENCY[country.toUpperCase()] ?? 'usd';

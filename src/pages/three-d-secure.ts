@@ -22,6 +22,8 @@ export type Outcome = 'complete' | 'fail';
 export interface ThreeDSecurePageDeps {
   store: Store;
   clock: Clock;
+  /** The base URL of links (platform/public-url.ts); never the request's Host header. */
+  origin: () => string;
   /** Ends authentication of a PaymentIntent (`pi`) or SetupIntent (`seti`) in `requires_action`. */
   finish: Record<
     IntentPrefix,
@@ -31,8 +33,8 @@ export interface ThreeDSecurePageDeps {
   events: EventSink;
   /** Runs the work the authentication made due, in its transaction (Scheduler.runDueNow). */
   runDueNow: (ctx: MutationContext) => Promise<void>;
-  /** Where unexpected errors are reported (default: stderr). */
-  onError?: (err: unknown) => void;
+  /** Where unexpected errors are reported (the app's logger). */
+  onError: (err: unknown) => void;
 }
 
 /** Where the pages live; every other path is the API's. */
@@ -164,7 +166,7 @@ function intentLabel(intent: Intent): string {
 export function createThreeDSecurePages(
   deps: ThreeDSecurePageDeps,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const onError = deps.onError ?? ((err: unknown) => console.error('3-D Secure page error:', err));
+  const onError = deps.onError;
 
   /** The intent the URL names, if its client secret matches. */
   async function load(account: string, id: string, secret: string | null): Promise<Intent | undefined> {
@@ -229,7 +231,7 @@ ${details}
     const account = await deps.store.getAccount(accountId);
     if (!account) return notFound(res);
     const prefix: IntentPrefix = intent.object === 'payment_intent' ? 'pi' : 'seti';
-    const origin = `http://${req.headers.host ?? '127.0.0.1'}`;
+    const origin = deps.origin();
     let result: { intent: object; returnUrl: string | null };
     try {
       result = await deps.store.transaction(async (tx) => {

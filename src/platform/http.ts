@@ -47,6 +47,11 @@ export interface HttpDeps {
   events: EventSink;
   /** Runs the work a write found already due, in its transaction (Scheduler.runDueNow). */
   runDueNow: (ctx: MutationContext) => Promise<void>;
+  /**
+   * The base URL of links handed out (platform/public-url.ts). Never the request's Host header,
+   * which the client controls and which would be stored in objects.
+   */
+  origin: () => string;
   /** Called after each API response, off the hot path (request log). */
   onRequest?: (entry: RequestLogEntry) => void;
   /** Called with unexpected errors (bugs), which the client sees only as a 500 with the request id. */
@@ -317,7 +322,7 @@ export function createHttpHandler(deps: HttpDeps) {
         throw invalidRequest('The Stripe-Account header (Connect) is not supported by Sandbank yet.');
       }
       const params = parseParams(req, method, query, bodyText);
-      const origin = `http://${header(req, 'host') ?? '127.0.0.1'}`;
+      const origin = deps.origin();
       // Domain code sees the account's clock (real time, unless the account has travelled forward).
       const clock = accountClock(deps.clock, principal.account);
       const base = { account: principal.account, principal, clock, requestId, version, origin };

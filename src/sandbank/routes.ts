@@ -3,9 +3,14 @@
  * Dashboard (an account's country, default currency and custom pricing) and the controls a local
  * test platform needs (moving the clock forward). Authenticated with the account's secret key like
  * the API, so each test account controls only itself — its clock included.
+ *
+ * Settings are validated as strictly as the public API validates its parameters: they feed fee
+ * arithmetic, balances and every timestamp the account writes, where nonsense would surface later
+ * as wrong numbers rather than as an error now.
  */
 
-import { defaultCurrencyForCountry, isSupportedAccountCountry } from '../money/pricing.js';
+import { MAX_AMOUNT, requireCurrency } from '../money/currencies.js';
+import { defaultCurrencyForCountry, isSettlementCurrency, isSupportedAccountCountry } from '../money/pricing.js';
 import { accountClock, type Clock } from '../platform/clock.js';
 import { invalidRequest } from '../platform/errors.js';
 import { type Json, type Operation, readOperation } from '../platform/operation.js';
@@ -13,11 +18,41 @@ import { p, params } from '../platform/params.js';
 import type { Scheduler } from '../platform/scheduler.js';
 import type { Account, Store } from '../store/store.js';
 
+/**
+ * The latest moment an account's clock may reach: 9998-12-31T23:59:59Z. Timestamps are Unix
+ * seconds that SDKs turn into dates, and the latest date many of them can hold is
+ * 9999-12-31T23:59:59Z (.NET's DateTime; four-digit ISO 8601 years — JavaScript writes
+ * `+010000-01-01` after it). Everything Sandbank schedules runs at most weeks after the clock
+ * (funds available, dispute deadlines, event retention), so stopping a year earlier keeps every
+ * timestamp it writes a valid date, and far below 2^53, where timestamp and cursor arithmetic would
+ * stop being exact.
+ */
+export const MAX_ACCOUNT_TIME = 253_370_764_799;
+
+/**
+ * The largest custom fixed fee, in minor units: the largest amount a PaymentIntent may have
+ * ("up to eight digits"). A fixed fee above any payment is meaningless, and with this bound a fee
+ * stays an exact integer (far below 2^53) even converted into the currency with the most minor
+ * units per dollar.
+ */
+export const MAX_FIXED_FEE = MAX_AMOUNT;
+
+/**
+ * A custom percentage: 0 to 100 with at most four decimals, because fees are computed in
+ * millionths of the amount (pricing.ts `percentOf`): 2.9% is exactly 29000 parts per million, while
+ * a fifth decimal would be silently rounded away.
+ */
+const PERCENT = /^\d{1,3}(\.\d{1,4})?$/;
+const PERCENT_HINT = 'a percentage from 0 to 100 with at most 4 decimals, e.g. 2.4';
+
 const accountParams = params({
   country: p.string(),
   default_currency: p.string(),
   /** Custom (volume) card pricing: `pricing[percent]=2.4&pricing[fixed]=30`; `pricing=` returns to standard. */
-  pricing: p.hash({ percent: p.string({ required: true }), fixed: p.integer({ required: true, min: 0 }) }),
+  pricing: p.hash({
+    percent: p.string({ required: true }),
+    fixed: p.integer({ required: true, min: 0, max: MAX_FIXED_FEE }),
+  }),
 });
 
 function renderAccount(a: Account): Json {
@@ -36,12 +71,50 @@ function renderTime(a: Account, clock: Clock): Json {
 
 function parsePercent(value: string): number {
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n > 100) {
-    throw invalidRequest(`Invalid pricing[percent]: ${value} (a number of percent, e.g. 2.4)`, {
-      param: 'pricing[percent]',
-    });
+  if (!PERCENT.test(value) || n > 100) {
+    throw invalidRequest(`Invalid pricing[percent]: ${value} (${PERCENT_HINT})`, { param: 'pricing[percent]' });
   }
   return n;
+}
+
+/**
+ * The account's new default currency: one Stripe accepts (the public API's error otherwise) and one
+ * some account country settles in.
+ */
+function parseDefaultCurrency(value: string): string {
+  const code = requireCurrency(value, 'default_currency').code;
+  if (!isSettlementCurrency(code)) {
+    throw invalidRequest(
+      `The currency ${code} cannot be an account's default currency: no country Stripe supports settles in it.`,
+      { param: 'default_currency' },
+    );
+  }
+  return code;
+}
+
+/** Where `POST /sandbank/v1/time/advance` would move the clock, or Stripe-shaped errors. */
+function advanceTarget(now: number, input: { seconds?: number | null; to?: number | null }): number {
+  const seconds = input.seconds ?? undefined;
+  const to = input.to ?? undefined;
+  if (seconds !== undefined && to !== undefined) {
+    throw invalidRequest('Pass either seconds (how far to move) or to (a Unix timestamp), not both.', {
+      param: 'to',
+    });
+  }
+  const target = to ?? now + (seconds ?? 0);
+  if (target < now) {
+    throw invalidRequest(`The account's clock is already at ${now}; it cannot move back to ${target}.`, {
+      param: 'to',
+    });
+  }
+  if (target > MAX_ACCOUNT_TIME) {
+    const latest = new Date(MAX_ACCOUNT_TIME * 1000).toISOString();
+    throw invalidRequest(
+      `The account's clock is at ${now} and cannot move past ${MAX_ACCOUNT_TIME} (${latest}); ${target} is too far.`,
+      { param: to !== undefined ? 'to' : 'seconds' },
+    );
+  }
+  return target;
 }
 
 export function sandbankOperations(deps: { store: Store; clock: Clock; scheduler: Scheduler }): Operation[] {
@@ -66,9 +139,11 @@ export function sandbankOperations(deps: { store: Store; clock: Clock; scheduler
         if (!isSupportedAccountCountry(country)) {
           throw invalidRequest(`Sandbank does not know the country '${input.country}'.`, { param: 'country' });
         }
-        const defaultCurrency =
-          input.default_currency?.toLowerCase() ??
-          (input.country ? defaultCurrencyForCountry(country) : ctx.account.defaultCurrency);
+        const defaultCurrency = input.default_currency
+          ? parseDefaultCurrency(input.default_currency)
+          : input.country
+            ? defaultCurrencyForCountry(country)
+            : ctx.account.defaultCurrency;
         let pricing = ctx.account.pricing;
         if (input.pricing === null) pricing = null;
         else if (input.pricing) pricing = { percent: parsePercent(input.pricing.percent), fixed: input.pricing.fixed };
@@ -98,16 +173,14 @@ export function sandbankOperations(deps: { store: Store; clock: Clock; scheduler
       method: 'POST',
       path: '/sandbank/v1/time/advance',
       name: 'sandbank.time.advance',
-      params: params({ seconds: p.integer({ min: 0 }), to: p.integer({ min: 0 }) }),
+      params: params({
+        seconds: p.integer({ min: 0, max: MAX_ACCOUNT_TIME }),
+        to: p.integer({ min: 0, max: MAX_ACCOUNT_TIME }),
+      }),
       returns: { object: 'sandbank.time' },
       handler: async (ctx, input) => {
         const now = accountClock(deps.clock, ctx.account).now();
-        const target = input.to ?? now + (input.seconds ?? 0);
-        if (target < now) {
-          throw invalidRequest(`The account's clock is already at ${now}; it cannot move back to ${target}.`, {
-            param: 'to',
-          });
-        }
+        const target = advanceTarget(now, input);
         const a = ctx.account;
         const updated = await deps.store.updateAccount(a.id, {
           country: a.country,

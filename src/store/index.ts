@@ -9,13 +9,18 @@ import type { Store } from './store.js';
 export interface StoreOptions {
   /** Where the store reports trouble it survives (a dropped connection, a failing checkpoint). */
   logger?: Logger;
+  /**
+   * SQLite: fsync the WAL on every commit (`synchronous = FULL`), so not even power loss loses an
+   * acknowledged write. PostgreSQL ignores it: there durability is the server's `synchronous_commit`.
+   */
+  fsync?: boolean;
 }
 
-export async function openStore(location: string, opts: StoreOptions = {}): Promise<Store> {
-  const logger = opts.logger ?? createLogger();
+export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {
+  const logger = options.logger ?? createLogger();
   const driver: Driver = /^postgres(ql)?:\/\//.test(location)
     ? new PostgresDriver(location, logger)
-    : new SqliteDriver(location, logger);
+    : new SqliteDriver(location, logger, { fsync: options.fsync ?? false });
   try {
     await driver.migrate();
   } catch (err) {

@@ -57,11 +57,17 @@ export class SqliteDriver implements Driver {
   private readonly raw: Connection;
   private readonly checkpointer: Checkpointer | undefined;
 
-  constructor(path: string, logger: Logger) {
+  /**
+   * `fsync`: `synchronous = FULL`, the WAL is fsynced at every commit, so power loss cannot lose an
+   * acknowledged write. The default, NORMAL, fsyncs only at checkpoints: a process crash still loses
+   * nothing committed (the WAL is in the OS's cache), power loss may lose the last commits but never
+   * consistency. FULL costs a disk flush per (group) commit.
+   */
+  constructor(path: string, logger: Logger, options: { fsync?: boolean } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(options.fsync ? 'synchronous = FULL' : 'synchronous = NORMAL');
     this.db.pragma('busy_timeout = 50');
     // Each group commit puts every transaction in a savepoint; SQLite copies the pages a savepoint
     // changes into a statement journal, which is a temporary file unless temp_store says memory

@@ -102,7 +102,7 @@ export class WebhookWorker {
   constructor(
     private readonly store: Store,
     private readonly nowMs: () => number,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly opts: WebhookOptions = {},
   ) {
     this.retrySchedule = opts.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
