@@ -5,9 +5,10 @@
  */
 import pg from 'pg';
 import type { Logger } from '../platform/log.js';
-import type { Connection, Dialect, Driver, Row, SqlValue } from './driver.js';
+import type { Connection, Dialect, Driver, Row, SqlValue, WriteBatch, WriteBatchResult } from './driver.js';
 import { MIGRATIONS } from './migrations.js';
 import { StatementCache } from './statement-cache.js';
+import { rewriteFields } from './write-batch.js';
 
 const dialect: Dialect = {
   jsonText: '(data::jsonb #>> ?::text[])',
@@ -24,6 +25,142 @@ function isConnectionError(err: unknown): boolean {
   return typeof code === 'string'
     ? code.startsWith('08') || /^57P0[1-3]$/.test(code)
     : err instanceof Error && /Connection terminated/i.test(err.message);
+}
+
+/**
+ * A transaction's whole batch in one statement, so one round trip: data-modifying CTEs fed by
+ * arrays (`unnest`), one text whatever the batch holds (empty arrays write nothing), so it is
+ * prepared once per connection. Rows keep their order (WITH ORDINALITY … ORDER BY), and with it
+ * the order of their `seq`. A delivery of an event of the same batch takes the event's new `seq`;
+ * one of an event written by an earlier flush of the transaction finds it by id.
+ */
+const WRITE_BATCH = `WITH
+ins AS (
+  INSERT INTO objects (account, id, type, created, deleted, data, internal)
+  SELECT a, i, t, c, 0, d, n
+  FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[]) WITH ORDINALITY AS x(a, i, t, c, d, n, o)
+  ORDER BY o
+  RETURNING account, id, seq
+),
+fld AS (
+  INSERT INTO object_fields (account, type, field, value, created, seq)
+  SELECT x.a, x.t, x.f, x.v, x.c, ins.seq
+  FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[]) AS x(a, i, t, f, v, c)
+  JOIN ins ON ins.account = x.a AND ins.id = x.i
+),
+upd AS (
+  UPDATE objects SET data = x.d, internal = CASE WHEN x.k THEN objects.internal ELSE x.n END
+  FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[]) AS x(a, i, d, n, k)
+  WHERE objects.account = x.a AND objects.id = x.i
+  RETURNING objects.id, objects.seq
+),
+ev AS (
+  INSERT INTO events (account, id, type, created, data, dispatched)
+  SELECT a, i, t, c, d, 1
+  FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS x(a, i, t, c, d, o)
+  ORDER BY o
+  RETURNING account, id, seq
+),
+dlv AS (
+  INSERT INTO webhook_deliveries (account, event_seq, event_id, endpoint_id, status, attempts, next_attempt_at)
+  SELECT x.a, COALESCE(x.s, ev.seq, (SELECT e.seq FROM events e WHERE e.account = x.a AND e.id = x.e)),
+    x.e, x.p, 'pending', 0, x.due
+  FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[]) AS x(a, s, e, p, due)
+  LEFT JOIN ev ON ev.account = x.a AND ev.id = x.e
+),
+idem AS (
+  INSERT INTO idempotency_keys (account, key, created, fingerprint, request_id, status, headers, body)
+  SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[])
+  ON CONFLICT (account, key) DO UPDATE SET created = excluded.created, fingerprint = excluded.fingerprint,
+    request_id = excluded.request_id, status = excluded.status, headers = excluded.headers, body = excluded.body
+  WHERE idempotency_keys.created <= ?
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM idem) AS saved, (SELECT json_agg(json_build_array(id, seq)) FROM upd) AS updated`;
+
+/** One array per column, in `rows`' order. */
+function columns<T>(rows: T[], ...pick: ((row: T) => string | number | boolean | null)[]): SqlValue[] {
+  return pick.map((get) => rows.map(get));
+}
+
+async function writeBatch(conn: Connection, batch: WriteBatch): Promise<WriteBatchResult> {
+  const inserts = batch.objects.filter((o) => o.insert);
+  const updates = batch.objects.filter((o) => !o.insert);
+  const fields = inserts.flatMap((o) =>
+    Object.entries(o.fields ?? {})
+      .filter((entry): entry is [string, string] => entry[1] !== null)
+      .map(([field, value]) => ({ o, field, value })),
+  );
+  const records = batch.idempotency.map((i) => i.record);
+  // Records saved together share a request's clock; the strictest boundary holds for all of them.
+  const expired = Math.min(...batch.idempotency.map((i) => i.expiredAtOrBefore), Number.MAX_SAFE_INTEGER);
+  const row = await conn.get(WRITE_BATCH, [
+    ...columns(
+      inserts,
+      (o) => o.account,
+      (o) => o.id,
+      (o) => o.type,
+      (o) => o.created,
+      (o) => o.json,
+      (o) => o.internal ?? null,
+    ),
+    ...columns(
+      fields,
+      (f) => f.o.account,
+      (f) => f.o.id,
+      (f) => f.o.type,
+      (f) => f.field,
+      (f) => f.value,
+      (f) => f.o.created,
+    ),
+    ...columns(
+      updates,
+      (o) => o.account,
+      (o) => o.id,
+      (o) => o.json,
+      (o) => o.internal ?? null,
+      (o) => o.internal === undefined,
+    ),
+    ...columns(
+      batch.events,
+      (e) => e.account,
+      (e) => e.id,
+      (e) => e.type,
+      (e) => e.created,
+      (e) => e.json,
+    ),
+    ...columns(
+      batch.deliveries,
+      (d) => d.account,
+      (d) => d.eventSeq ?? null,
+      (d) => d.eventId,
+      (d) => d.endpointId,
+      (d) => d.dueAtMs,
+    ),
+    ...columns(
+      records,
+      (r) => r.account,
+      (r) => r.key,
+      (r) => r.created,
+      (r) => r.fingerprint,
+      (r) => r.requestId,
+      (r) => r.status,
+      (r) => JSON.stringify(r.headers),
+      (r) => r.body,
+    ),
+    expired,
+  ]);
+  const updated = new Map(((row?.updated as [string, number][] | null) ?? []).map(([id, seq]) => [id, Number(seq)]));
+  // Indexed fields that an update changed are rewritten row by row: rare, and one statement cannot
+  // delete and re-insert the same keys.
+  for (const o of updates) {
+    const seq = updated.get(o.id);
+    if (o.fieldsChanged && seq !== undefined) await rewriteFields(conn, o, seq);
+  }
+  return {
+    missingUpdates: updates.filter((o) => !updated.has(o.id)).map((o) => o.id),
+    idempotencySaved: Number(row?.saved ?? 0) === records.length,
+  };
 }
 
 /** Any number for the advisory lock that serialises migrations across processes. */
@@ -112,6 +249,8 @@ export class PostgresDriver implements Driver {
       client.release(broken);
     }
   }
+
+  readonly writeBatch = writeBatch;
 
   transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
     return this.withClient(async (client) => {
