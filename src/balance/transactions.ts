@@ -115,8 +115,7 @@ export async function recordBalanceTransaction(
 /** One release job per account and `available_on` instant, however many transactions share it. */
 async function scheduleRelease(ctx: MutationContext, availableOn: number): Promise<void> {
   const target = `balance:${availableOn}`;
-  if ((await ctx.tx.jobsFor(ctx.account.id, target)).length > 0) return;
-  await scheduleJob(ctx, { dueAt: availableOn, kind: RELEASE_JOB, target, payload: {} });
+  await scheduleJob(ctx, { dueAt: availableOn, kind: RELEASE_JOB, target, payload: {}, once: true });
 }
 
 /** The release job: pending transactions whose `available_on` has come become available. */

@@ -252,9 +252,10 @@ export function createHttpHandler(deps: HttpDeps) {
     };
     try {
       return await deps.store.transaction(async (tx): Promise<Response> => {
-        // The key's record is read in the same transaction that would write it: on SQLite that read
-        // rides along in the group commit instead of costing a read transaction of its own.
-        const stored = idempotency && (await tx.getIdempotency(base.account.id, idempotency.key));
+        // The request's first read — its key's stored response, and what the account's events need —
+        // is one query in the transaction that would write: on SQLite it rides along in the group
+        // commit, on PostgreSQL it is the only round trip before the write.
+        const stored = await tx.beginRequest(base.account.id, idempotency?.key);
         if (idempotency && stored && isLive(stored, now)) {
           if (stored.fingerprint !== idempotency.fingerprint) {
             throw mismatchError(stored.fingerprint, idempotency.fingerprint, idempotency.key);

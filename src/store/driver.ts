@@ -5,7 +5,7 @@
  * written once.
  */
 
-import type { DeliveryWrite, EventWrite, IdempotencyRecord, IndexedFields } from './store.js';
+import type { DeliveryWrite, EventWrite, IdempotencyRecord, IndexedFields, JobWrite } from './store.js';
 
 export type SqlValue = string | number | null | string[] | (string | number | null | boolean)[];
 export type Row = Record<string, unknown>;
@@ -51,6 +51,7 @@ export interface WriteBatch {
   objects: ObjectRowWrite[];
   events: EventWrite[];
   deliveries: DeliveryWrite[];
+  jobs: JobWrite[];
   /** Stored responses (one per request; a transaction of its own may save several). */
   idempotency: { record: IdempotencyRecord; expiredAtOrBefore: number }[];
 }
@@ -70,8 +71,9 @@ export interface Driver extends Connection {
   /**
    * Writes a whole batch in few round trips, where statements cost a round trip each (PostgreSQL).
    * Without it, the shared SQL writes the batch a row at a time, which is cheapest in process (SQLite).
+   * `last`: nothing follows it in the transaction but the commit.
    */
-  writeBatch?(conn: Connection, batch: WriteBatch): Promise<WriteBatchResult>;
+  writeBatch?(conn: Connection, batch: WriteBatch, last: boolean): Promise<WriteBatchResult>;
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -110,6 +110,10 @@ function toDelivery(row: Row): Delivery {
   };
 }
 
+function toDeliveryState(row: Row | undefined): DeliveryState {
+  return { endpointsVersion: Number(row?.endpoints_version ?? 0), paused: Number(row?.webhooks_paused ?? 0) === 1 };
+}
+
 function toJob(row: Row): Job {
   return {
     seq: Number(row.seq),
@@ -396,6 +400,7 @@ class SqlTransaction extends SqlReader implements Transaction {
   private readonly objects = new Map<string, ObjectRowWrite>();
   private events: EventWrite[] = [];
   private deliveries: DeliveryWrite[] = [];
+  private jobs: JobWrite[] = [];
   private idempotency: WriteBatch['idempotency'] = [];
   private readonly callbacks: (() => void)[] = [];
 
@@ -413,11 +418,12 @@ class SqlTransaction extends SqlReader implements Transaction {
    * and before any query that could read buffered rows by something other than an object's id
    * (lists, search, sums, events, deliveries), so those see this transaction's writes.
    */
-  async flush(): Promise<void> {
+  async flush(last = false): Promise<void> {
     if (
       this.objects.size === 0 &&
       this.events.length === 0 &&
       this.deliveries.length === 0 &&
+      this.jobs.length === 0 &&
       this.idempotency.length === 0
     ) {
       return;
@@ -426,11 +432,12 @@ class SqlTransaction extends SqlReader implements Transaction {
       objects: [...this.objects.values()],
       events: this.events,
       deliveries: this.deliveries,
+      jobs: this.jobs,
       idempotency: this.idempotency,
     };
     this.discard();
     const result = this.driver.writeBatch
-      ? await this.driver.writeBatch(this.conn, batch)
+      ? await this.driver.writeBatch(this.conn, batch, last)
       : await writeRowByRow(this.conn, batch);
     if (result.missingUpdates.length > 0) {
       throw new Error(`updateObject: ${result.missingUpdates.join(', ')} does not exist`);
@@ -443,6 +450,7 @@ class SqlTransaction extends SqlReader implements Transaction {
     this.objects.clear();
     this.events = [];
     this.deliveries = [];
+    this.jobs = [];
     this.idempotency = [];
   }
 
@@ -567,9 +575,26 @@ class SqlTransaction extends SqlReader implements Transaction {
     this.deliveries.push(d);
   }
 
+  async beginRequest(account: string, idempotencyKey: string | undefined): Promise<IdempotencyRecord | undefined> {
+    const row = await this.conn.get(
+      `SELECT a.endpoints_version, a.webhooks_paused, ${IDEMPOTENCY_COLUMNS.split(', ')
+        .map((c) => `i.${c}`)
+        .join(', ')}
+       FROM accounts a LEFT JOIN idempotency_keys i ON i.account = a.id AND i.key = ? WHERE a.id = ?`,
+      [idempotencyKey ?? null, account],
+    );
+    this.delivery.set(account, toDeliveryState(row));
+    return row?.key === null || row?.key === undefined ? undefined : toIdempotency(row);
+  }
+
+  /** Delivery states read by `beginRequest`, by account. */
+  private readonly delivery = new Map<string, DeliveryState>();
+
   async deliveryState(account: string): Promise<DeliveryState> {
+    const primed = this.delivery.get(account);
+    if (primed) return primed;
     const row = await this.conn.get('SELECT endpoints_version, webhooks_paused FROM accounts WHERE id = ?', [account]);
-    return { endpointsVersion: Number(row?.endpoints_version ?? 0), paused: Number(row?.webhooks_paused ?? 0) === 1 };
+    return toDeliveryState(row);
   }
 
   async bumpEndpointsVersion(account: string): Promise<void> {
@@ -658,16 +683,11 @@ class SqlTransaction extends SqlReader implements Transaction {
   }
 
   async scheduleJob(j: JobWrite): Promise<void> {
-    // run_at is the real time it is due at (the account's clock runs ahead by its offset): an index on
-    // it finds due jobs without looking at every account. Moving the clock recomputes it.
-    await this.conn.run(
-      `INSERT INTO jobs (account, due_at, run_at, kind, target, payload)
-       VALUES (?, ?, ? - (SELECT clock_offset FROM accounts WHERE id = ?), ?, ?, ?)`,
-      [j.account, j.dueAt, j.dueAt, j.account, j.kind, j.target, JSON.stringify(j.payload)],
-    );
+    this.jobs.push(j);
   }
 
   async jobsFor(account: string, target: string): Promise<Job[]> {
+    await this.flush();
     const rows = await this.conn.all(`SELECT ${JOB_COLUMNS} FROM jobs WHERE account = ? AND target = ?`, [
       account,
       target,
@@ -676,6 +696,7 @@ class SqlTransaction extends SqlReader implements Transaction {
   }
 
   async claimDueJobs(realNow: number, limit: number): Promise<Job[]> {
+    await this.flush();
     const rows = await this.conn.all(
       `SELECT ${JOB_COLUMNS} FROM jobs WHERE run_at <= ? ORDER BY run_at, seq LIMIT ? ${this.driver.dialect.forUpdateSkipLocked}`,
       [realNow, limit],
@@ -730,7 +751,7 @@ export class SqlStore extends SqlReader implements Store {
     const result = await this.driver.transaction(async (conn) => {
       tx = new SqlTransaction(conn, this.driver);
       const value = await fn(tx);
-      await tx.flush();
+      await tx.flush(true);
       return value;
     });
     for (const callback of tx?.committed ?? []) callback();

@@ -213,6 +213,8 @@ export interface JobWrite {
   /** What it acts on (an object id or a grouping key), so jobs can be found and cancelled. */
   target: string;
   payload: object;
+  /** Not written if a job for the same account and target is already scheduled (one per grouping key). */
+  once?: boolean;
 }
 
 export interface Job extends JobWrite {
@@ -283,6 +285,7 @@ export interface Transaction extends Reader {
    * one writer anyway), so two payouts cannot both spend the same balance.
    */
   lockAccount(account: string): Promise<void>;
+  /** Buffers a job (written with the transaction's other writes). */
   scheduleJob(job: JobWrite): Promise<void>;
   /** Jobs already scheduled for a target (to avoid scheduling one twice). */
   jobsFor(account: string, target: string): Promise<Job[]>;
@@ -302,6 +305,12 @@ export interface Transaction extends Reader {
   retryJob(seq: number, dueAt: number): Promise<void>;
   /** Buffers an event row; the fan-out to endpoints happens in the same transaction (events/outbox.ts). */
   insertEvent(event: EventWrite): Promise<void>;
+  /**
+   * What an API request's transaction reads first, in one query: the response stored for its
+   * idempotency key (if it has one), and the account's delivery state, which `deliveryState` then
+   * answers without a query of its own. On PostgreSQL that is one round trip instead of two.
+   */
+  beginRequest(account: string, idempotencyKey: string | undefined): Promise<IdempotencyRecord | undefined>;
   /** The account's webhook state, read in this transaction so the fan-out agrees with committed endpoints. */
   deliveryState(account: string): Promise<DeliveryState>;
   /** Marks the account's endpoint set changed (in the transaction that changes it), for every node's cache. */

@@ -55,6 +55,26 @@ export async function writeRowByRow(conn: Connection, batch: WriteBatch): Promis
         : [d.account, eventSeq, d.eventId, d.endpointId, d.dueAtMs],
     );
   }
+  for (const j of batch.jobs) {
+    // run_at is the real time it is due at (the account's clock runs ahead by its offset).
+    await conn.run(
+      `INSERT INTO jobs (account, due_at, run_at, kind, target, payload)
+       SELECT ?, ?, ? - (SELECT clock_offset FROM accounts WHERE id = ?), ?, ?, ?
+       WHERE ? = 0 OR NOT EXISTS (SELECT 1 FROM jobs WHERE account = ? AND target = ?)`,
+      [
+        j.account,
+        j.dueAt,
+        j.dueAt,
+        j.account,
+        j.kind,
+        j.target,
+        JSON.stringify(j.payload),
+        j.once ? 1 : 0,
+        j.account,
+        j.target,
+      ],
+    );
+  }
   let idempotencySaved = true;
   for (const { record: r, expiredAtOrBefore } of batch.idempotency) {
     const { changes } = await conn.run(SAVE_IDEMPOTENCY, [
