@@ -57,7 +57,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { isolatedSchema } from '../test/support/server.js';
 import { seedBigAccount } from './seed.js';
 import { benchWebhooks, formatWebhookResult, type WebhookBenchResult } from './webhooks.js';
 
@@ -199,22 +199,6 @@ let tmp: string | undefined;
 
 /** On PostgreSQL, the run's own schema (see main). */
 let benchSchema: { url: string; drop(): Promise<void> } | undefined;
-
-async function createSchema(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const schema = `sandbank_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const scoped = new URL(url);
-  scoped.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: scoped.toString(),
-    async drop() {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    },
-  };
-}
 
 async function stopAll(): Promise<void> {
   await Promise.all([...children].map((c) => stopChild(c)));
@@ -390,7 +374,7 @@ async function main(): Promise<number> {
   } else if (db.startsWith('postgres')) {
     // A schema of this run's own, dropped at the end: every run starts from an empty database, and
     // a seeded big account does not pile up run after run.
-    benchSchema = await createSchema(db);
+    benchSchema = await isolatedSchema(db);
     db = benchSchema.url;
   }
   const sandbankArgs = ['src/cli/main.ts', 'serve', '--host', '127.0.0.1', '--port', '0', '--db', db];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LoopHealth } from '../../src/platform/background.js';
 import { ManualClock } from '../../src/platform/clock.js';
-import { memoryLogger } from '../../src/platform/log.js';
+import { type Logger, memoryLogger } from '../../src/platform/log.js';
 import { Scheduler } from '../../src/platform/scheduler.js';
 import type { Job, Store, Transaction } from '../../src/store/store.js';
 import { WebhookWorker } from '../../src/webhooks/delivery.js';
@@ -65,19 +65,24 @@ describe('LoopHealth', () => {
   });
 });
 
+/** A scheduler with no job handlers over `store`, logging to `logger`. */
+function schedulerOver(store: Store, logger: Logger, pollMs?: number): Scheduler {
+  return new Scheduler({
+    store,
+    clock: new ManualClock(1_800_000_000),
+    handlers: {},
+    origin: () => 'http://127.0.0.1',
+    events: { publish: async () => undefined },
+    logger,
+    onError: () => undefined,
+    ...(pollMs !== undefined ? { pollMs } : {}),
+  });
+}
+
 describe('Scheduler with a failing store', () => {
   it('runs again once the store works: one failed run does not poison the next', async () => {
     const { store, state } = flakyStore();
-    const logger = memoryLogger();
-    const scheduler = new Scheduler({
-      store,
-      clock: new ManualClock(1_800_000_000),
-      handlers: {},
-      origin: () => 'http://127.0.0.1',
-      events: { publish: async () => undefined },
-      logger,
-      onError: () => undefined,
-    });
+    const scheduler = schedulerOver(store, memoryLogger());
     await assert.rejects(scheduler.runDue(), /database is locked/);
     state.failing = false;
     // Before the fix every later run returned the first run's rejection, until a restart.
@@ -88,16 +93,7 @@ describe('Scheduler with a failing store', () => {
   it('keeps polling through failures with backoff, logging the trouble once', async () => {
     const { store, state } = flakyStore();
     const logger = memoryLogger();
-    const scheduler = new Scheduler({
-      store,
-      clock: new ManualClock(1_800_000_000),
-      handlers: {},
-      origin: () => 'http://127.0.0.1',
-      events: { publish: async () => undefined },
-      logger,
-      onError: () => undefined,
-      pollMs: 10,
-    });
+    const scheduler = schedulerOver(store, logger, 10);
     scheduler.start();
     try {
       await sleep(400); // backoff 100 ms, 200 ms: at least two failed passes
