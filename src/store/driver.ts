@@ -5,7 +5,15 @@
  * written once.
  */
 
-import type { DeliveryWrite, EventWrite, IdempotencyRecord, IndexedFields, JobWrite } from './store.js';
+import type {
+  AttemptWrite,
+  DeliveryOutcome,
+  DeliveryWrite,
+  EventWrite,
+  IdempotencyRecord,
+  IndexedFields,
+  JobWrite,
+} from './store.js';
 
 export type SqlValue = string | number | null | string[] | (string | number | null | boolean)[];
 export type Row = Record<string, unknown>;
@@ -51,6 +59,9 @@ export interface WriteBatch {
   objects: ObjectRowWrite[];
   events: EventWrite[];
   deliveries: DeliveryWrite[];
+  /** Deliveries' new states (an attempt recorded, a lease given back). */
+  finishedDeliveries: DeliveryOutcome[];
+  attempts: AttemptWrite[];
   jobs: JobWrite[];
   /** Stored responses (one per request; a transaction of its own may save several). */
   idempotency: { record: IdempotencyRecord; expiredAtOrBefore: number }[];

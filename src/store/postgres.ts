@@ -70,6 +70,15 @@ const PARTS = {
   FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[]) AS x(a, s, e, p, due)
   ${withEvents ? 'LEFT JOIN ev ON ev.account = x.a AND ev.id = x.e' : ''}
 )`,
+  fin: `fin AS (
+  UPDATE webhook_deliveries SET status = x.s, attempts = x.n, next_attempt_at = x.due
+  FROM unnest(?::bigint[], ?::text[], ?::int[], ?::bigint[]) AS x(q, s, n, due)
+  WHERE webhook_deliveries.seq = x.q
+)`,
+  att: `att AS (
+  INSERT INTO webhook_attempts (account, id, event_id, endpoint_id, data)
+  SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+)`,
   jb: `jb AS (
   INSERT INTO jobs (account, due_at, run_at, kind, target, payload)
   SELECT x.a, x.d, x.d - COALESCE((SELECT clock_offset FROM accounts WHERE id = x.a), 0), x.k, x.t, x.p
@@ -179,6 +188,31 @@ async function writeBatch(conn: Connection, batch: WriteBatch, last: boolean): P
         (d) => d.eventId,
         (d) => d.endpointId,
         (d) => d.dueAtMs,
+      ),
+    );
+  }
+  if (batch.finishedDeliveries.length > 0) {
+    add(
+      PARTS.fin,
+      columns(
+        batch.finishedDeliveries,
+        (f) => f.seq,
+        (f) => f.status,
+        (f) => f.attempts,
+        (f) => f.nextAttemptAtMs,
+      ),
+    );
+  }
+  if (batch.attempts.length > 0) {
+    add(
+      PARTS.att,
+      columns(
+        batch.attempts,
+        (a) => a.account,
+        (a) => a.id,
+        (a) => a.eventId,
+        (a) => a.endpointId,
+        (a) => JSON.stringify(a.data),
       ),
     );
   }

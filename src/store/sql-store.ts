@@ -9,8 +9,10 @@ import {
   type AccountSettings,
   type ApiKeyRecord,
   type AttemptQuery,
+  type AttemptWrite,
   type BalanceTotal,
   type Delivery,
+  type DeliveryOutcome,
   type DeliveryState,
   type DeliveryStatus,
   type DeliveryWrite,
@@ -400,6 +402,8 @@ class SqlTransaction extends SqlReader implements Transaction {
   private readonly objects = new Map<string, ObjectRowWrite>();
   private events: EventWrite[] = [];
   private deliveries: DeliveryWrite[] = [];
+  private finishedDeliveries: DeliveryOutcome[] = [];
+  private attempts: AttemptWrite[] = [];
   private jobs: JobWrite[] = [];
   private idempotency: WriteBatch['idempotency'] = [];
   private readonly callbacks: (() => void)[] = [];
@@ -423,6 +427,8 @@ class SqlTransaction extends SqlReader implements Transaction {
       this.objects.size === 0 &&
       this.events.length === 0 &&
       this.deliveries.length === 0 &&
+      this.finishedDeliveries.length === 0 &&
+      this.attempts.length === 0 &&
       this.jobs.length === 0 &&
       this.idempotency.length === 0
     ) {
@@ -432,6 +438,8 @@ class SqlTransaction extends SqlReader implements Transaction {
       objects: [...this.objects.values()],
       events: this.events,
       deliveries: this.deliveries,
+      finishedDeliveries: this.finishedDeliveries,
+      attempts: this.attempts,
       jobs: this.jobs,
       idempotency: this.idempotency,
     };
@@ -450,6 +458,8 @@ class SqlTransaction extends SqlReader implements Transaction {
     this.objects.clear();
     this.events = [];
     this.deliveries = [];
+    this.finishedDeliveries = [];
+    this.attempts = [];
     this.jobs = [];
     this.idempotency = [];
   }
@@ -620,6 +630,7 @@ class SqlTransaction extends SqlReader implements Transaction {
     leaseUntilMs: number,
     skipEndpoints: string[],
   ): Promise<Delivery[]> {
+    await this.flush();
     const skip = skipEndpoints.length > 0 ? `AND endpoint_id NOT IN (${skipEndpoints.map(() => '?').join(', ')})` : '';
     const rows = await this.conn.all(
       `SELECT seq, account, event_seq, event_id, endpoint_id, status, attempts FROM webhook_deliveries
@@ -649,33 +660,28 @@ class SqlTransaction extends SqlReader implements Transaction {
     return claimed;
   }
 
-  async finishDelivery(seq: number, status: DeliveryStatus, attempts: number, nextAttemptAtMs: number): Promise<void> {
-    await this.conn.run('UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ? WHERE seq = ?', [
-      status,
-      attempts,
-      nextAttemptAtMs,
-      seq,
-    ]);
+  async finishDelivery(outcome: DeliveryOutcome): Promise<void> {
+    this.finishedDeliveries.push(outcome);
+  }
+
+  async requeueDeliveries(seqs: number[], dueAtMs: number): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.conn.run(
+      `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE seq IN (${seqs.map(() => '?').join(', ')})`,
+      [dueAtMs, ...seqs],
+    );
   }
 
   async releaseDeliveries(account: string, parkedAtMs: number, nowMs: number): Promise<void> {
+    await this.flush();
     await this.conn.run(
       "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE account = ? AND status = 'pending' AND next_attempt_at >= ?",
       [nowMs, account, parkedAtMs],
     );
   }
 
-  async insertAttempt(a: {
-    account: string;
-    id: string;
-    eventId: string;
-    endpointId: string;
-    data: object;
-  }): Promise<void> {
-    await this.conn.run(
-      'INSERT INTO webhook_attempts (account, id, event_id, endpoint_id, data) VALUES (?, ?, ?, ?, ?)',
-      [a.account, a.id, a.eventId, a.endpointId, JSON.stringify(a.data)],
-    );
+  async insertAttempt(a: AttemptWrite): Promise<void> {
+    this.attempts.push(a);
   }
 
   async lockAccount(account: string): Promise<void> {

@@ -124,6 +124,24 @@ export interface DeliveryWrite {
   dueAtMs: number;
 }
 
+/** A delivery's state after an attempt (or after a claim gave it back). */
+export interface DeliveryOutcome {
+  seq: number;
+  status: DeliveryStatus;
+  /** Attempts made so far. */
+  attempts: number;
+  nextAttemptAtMs: number;
+}
+
+/** One POST to an endpoint, as `GET /sandbank/v1/webhook_attempts` shows it. */
+export interface AttemptWrite {
+  account: string;
+  id: string;
+  eventId: string;
+  endpointId: string;
+  data: object;
+}
+
 /** What an account's event fan-out needs, read in the writing transaction (see `deliveryState`). */
 export interface DeliveryState {
   /** Bumped by every change to the account's webhook endpoints; 0 when it never had any. */
@@ -327,10 +345,14 @@ export interface Transaction extends Reader {
    * skips them until then, so a delivery lost with a crashed server is retried after the lease).
    */
   claimDeliveries(nowMs: number, limit: number, leaseUntilMs: number, skipEndpoints: string[]): Promise<Delivery[]>;
-  finishDelivery(seq: number, status: DeliveryStatus, attempts: number, nextAttemptAtMs: number): Promise<void>;
+  /** Buffers a delivery's new state. */
+  finishDelivery(outcome: DeliveryOutcome): Promise<void>;
+  /** Gives claimed deliveries back, due at `dueAtMs` (a claim brought more than there were free slots). */
+  requeueDeliveries(seqs: number[], dueAtMs: number): Promise<void>;
   /** Makes an account's deliveries parked (at or after `parkedAtMs`, during a pause) due at `nowMs`. */
   releaseDeliveries(account: string, parkedAtMs: number, nowMs: number): Promise<void>;
-  insertAttempt(a: { account: string; id: string; eventId: string; endpointId: string; data: object }): Promise<void>;
+  /** Buffers an attempt's record. */
+  insertAttempt(a: AttemptWrite): Promise<void>;
   /**
    * Runs `fn` once this transaction has committed (never if it rolls back, or if the savepoint that
    * registered it rolls back): how a write wakes the webhook worker or the scheduler without waking

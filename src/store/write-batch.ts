@@ -55,6 +55,23 @@ export async function writeRowByRow(conn: Connection, batch: WriteBatch): Promis
         : [d.account, eventSeq, d.eventId, d.endpointId, d.dueAtMs],
     );
   }
+  for (const f of batch.finishedDeliveries) {
+    await conn.run('UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ? WHERE seq = ?', [
+      f.status,
+      f.attempts,
+      f.nextAttemptAtMs,
+      f.seq,
+    ]);
+  }
+  for (const a of batch.attempts) {
+    await conn.run('INSERT INTO webhook_attempts (account, id, event_id, endpoint_id, data) VALUES (?, ?, ?, ?, ?)', [
+      a.account,
+      a.id,
+      a.eventId,
+      a.endpointId,
+      JSON.stringify(a.data),
+    ]);
+  }
   for (const j of batch.jobs) {
     // run_at is the real time it is due at (the account's clock runs ahead by its offset).
     await conn.run(

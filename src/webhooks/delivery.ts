@@ -254,17 +254,26 @@ export class WebhookWorker {
       // One claim can bring an endpoint more than its free slots: the rest go back, due now.
       const taken = new Map<string, number>();
       const ready: Job[] = [];
+      const surplus: number[] = [];
       for (const job of loaded.ready) {
         const id = job.endpoint.id;
         const used = (this.perEndpointInFlight.get(id) ?? 0) + (taken.get(id) ?? 0);
         if (used >= this.perEndpoint) {
-          await tx.finishDelivery(job.delivery.seq, 'pending', job.delivery.attempts, now);
+          surplus.push(job.delivery.seq);
           continue;
         }
         taken.set(id, (taken.get(id) ?? 0) + 1);
         ready.push(job);
       }
-      for (const s of loaded.skipped) await tx.finishDelivery(s.delivery.seq, s.status, s.delivery.attempts, s.nextMs);
+      await tx.requeueDeliveries(surplus, now);
+      for (const s of loaded.skipped) {
+        await tx.finishDelivery({
+          seq: s.delivery.seq,
+          status: s.status,
+          attempts: s.delivery.attempts,
+          nextAttemptAtMs: s.nextMs,
+        });
+      }
       return ready;
     });
     for (const job of jobs) this.begin(job);
@@ -356,7 +365,7 @@ export class WebhookWorker {
     const retryIn = this.retrySchedule[attempt - 1];
     const status = succeeded ? 'succeeded' : retryIn === undefined ? 'failed' : 'pending';
     const nextMs = status === 'pending' ? this.nowMs() + (retryIn as number) * 1000 : this.nowMs();
-    await tx.finishDelivery(delivery.seq, status, attempt, nextMs);
+    await tx.finishDelivery({ seq: delivery.seq, status, attempts: attempt, nextAttemptAtMs: nextMs });
     const attemptId = `wha_${randomBase62(24)}`;
     await tx.insertAttempt({
       account: delivery.account,

@@ -22,6 +22,7 @@ function flakyStore(overrides: Partial<Store> = {}) {
     claimUndispatchedEvents: async () => [],
     markDispatched: async () => undefined,
     claimDeliveries: async () => [],
+    requeueDeliveries: async () => undefined,
   } as unknown as Transaction;
   const store = {
     kind: 'sqlite',
