@@ -1,7 +1,8 @@
 /**
  * The event outbox. Every state change emits the event Stripe emits, written by the same
  * transaction as the change (so neither exists without the other), with a snapshot of the object
- * as it is at that moment. Delivery to webhook endpoints reads from here.
+ * as it is at that moment, serialised once. The app's `Outbox` hands each event to its subscribers
+ * in that transaction too: the webhook fan-out writes the deliveries there (webhooks/fanout.ts).
  */
 import { newId } from '../platform/ids.js';
 import type { EventSink, MutationContext } from '../platform/operation.js';

@@ -1,6 +1,7 @@
 /**
  * The store's queries, written once over a `Driver`. Lists are keyset-paginated on
  * (account, type, created, seq), so a page costs the same on a table of ten rows or ten million.
+ * A transaction buffers its writes and hands them to the driver as one batch (see `Transaction`).
  */
 import { newId } from '../platform/ids.js';
 import type { Connection, Driver, ObjectRowWrite, Row, SqlValue, WriteBatch } from './driver.js';
@@ -407,6 +408,8 @@ class SqlTransaction extends SqlReader implements Transaction {
   private jobs: JobWrite[] = [];
   private idempotency: WriteBatch['idempotency'] = [];
   private readonly callbacks: (() => void)[] = [];
+  /** Delivery states read by `beginRequest`, by account. */
+  private readonly delivery = new Map<string, DeliveryState>();
 
   /** Callbacks to run after COMMIT (read by SqlStore.transaction once the driver has committed). */
   get committed(): readonly (() => void)[] {
@@ -596,9 +599,6 @@ class SqlTransaction extends SqlReader implements Transaction {
     this.delivery.set(account, toDeliveryState(row));
     return row?.key === null || row?.key === undefined ? undefined : toIdempotency(row);
   }
-
-  /** Delivery states read by `beginRequest`, by account. */
-  private readonly delivery = new Map<string, DeliveryState>();
 
   async deliveryState(account: string): Promise<DeliveryState> {
     const primed = this.delivery.get(account);
