@@ -3,7 +3,7 @@
  * graceful shutdown that finishes in-flight requests, and strict-key mode with `keys create`.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type Stripe from 'stripe';
+import { type RunningServer, startCliServer } from '../support/cli.js';
 import { newSecretKey, sdk } from '../support/server.js';
 import { assertShape } from '../support/shape.js';
 
@@ -29,51 +30,21 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Running {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-}
-
-async function serve(...extra: string[]): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--db', db, ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-    if (m) return { child, port: Number(m[1]), output: () => out };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start:\n${out}`);
-}
-
-async function stop(r: Running): Promise<number | null> {
-  const exited = once(r.child, 'exit');
-  r.child.kill('SIGTERM');
-  const [code] = (await exited) as [number | null];
-  return code;
+/** `sandbank serve` on port 0 against this file's database. */
+function serve(...extra: string[]): Promise<RunningServer> {
+  return startCliServer(['--port', '0', '--db', db, ...extra]);
 }
 
 describe('sandbank serve', () => {
   it('prints its URL and a key pair, answers /healthz without a key, and keeps data across restarts', async () => {
     const key = newSecretKey();
     const first = await serve();
-    assert.match(first.output(), /sk_test_\w+ \/ pk_test_\w+/);
+    assert.match(first.stdout(), /sk_test_\w+ \/ pk_test_\w+/);
     const health = await fetch(`http://127.0.0.1:${first.port}/healthz`);
     assert.equal(health.status, 200);
     const created = await sdk(first.port, key).customers.create({ email: 'persist@example.com' });
     assertShape(created, 'Customer', 'customer');
-    assert.equal(await stop(first), 0);
+    assert.equal(await first.stop(), 0);
 
     const second = await serve();
     try {
@@ -81,7 +52,7 @@ describe('sandbank serve', () => {
       assertShape(again, 'Customer', 'customer');
       assert.equal(again.email, 'persist@example.com');
     } finally {
-      assert.equal(await stop(second), 0);
+      assert.equal(await second.stop(), 0);
     }
   });
 
@@ -144,7 +115,7 @@ describe('sandbank serve', () => {
         },
       );
     } finally {
-      assert.equal(await stop(running), 0);
+      assert.equal(await running.stop(), 0);
     }
   });
 

@@ -12,7 +12,7 @@
  * with its own retry settings, and this server would claim other tests' deliveries with these.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -20,11 +20,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import Stripe from 'stripe';
-import { newSecretKey } from '../support/server.js';
+import { type RunningServer, startCliServer } from '../support/cli.js';
+import { isolatedSchema, newSecretKey } from '../support/server.js';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const BURST = 1_000;
 const CONCURRENCY = 20;
 /**
@@ -41,8 +40,7 @@ type AnyJson = any;
 
 let dir: string;
 let db: string;
-let schema: string | undefined;
-let pgUrl: string | undefined;
+let schema: { url: string; drop(): Promise<void> } | undefined;
 const children = new Set<ChildProcess>();
 
 before(async () => {
@@ -52,58 +50,31 @@ before(async () => {
     db = join(dir, 'crash.db');
     return;
   }
-  pgUrl = configured;
-  schema = `crash_${Date.now().toString(36)}_${process.pid}`;
-  const client = new pg.Client(pgUrl);
-  await client.connect();
-  await client.query(`CREATE SCHEMA ${schema}`);
-  await client.end();
-  const url = new URL(pgUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  db = url.toString();
+  schema = await isolatedSchema(configured);
+  db = schema.url;
 });
 
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
-  if (pgUrl && schema) {
-    const client = new pg.Client(pgUrl);
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
-  }
+  await schema?.drop();
 });
 
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
 /** `sandbank serve` on port 0 with a fast retry schedule; resolves once it prints its URL. */
-async function serve(): Promise<Running> {
-  const args = ['serve', '--port', '0', '--db', db, '--webhook-timeout', String(TIMEOUT_MS)];
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--webhook-retries', '1,1,1,1,1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-    if (m) return { child, url: m[1] as string, output: () => out };
-    if (child.exitCode !== null) break;
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start:\n${out}`);
+async function serve(): Promise<RunningServer> {
+  const running = await startCliServer([
+    '--port',
+    '0',
+    '--db',
+    db,
+    '--webhook-timeout',
+    String(TIMEOUT_MS),
+    '--webhook-retries',
+    '1,1,1,1,1',
+  ]);
+  children.add(running.child);
+  running.child.once('exit', () => children.delete(running.child));
+  return running;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -231,7 +202,7 @@ describe('webhook delivery across kill -9', () => {
     const receiver = await startReceiver();
     let running = await serve();
     const state = () =>
-      `\nreceiver: ${receiver.seen.size} distinct, ${receiver.posts} POSTs, ${receiver.holding} held\nserver output:\n${running.output().slice(-4000)}`;
+      `\nreceiver: ${receiver.seen.size} distinct, ${receiver.posts} POSTs, ${receiver.holding} held\nserver output:\n${(running.stdout() + running.stderr()).slice(-4000)}`;
     try {
       const endpoint = await api(running.url, key, 'POST', '/v1/webhook_endpoints', {
         url: receiver.url,
