@@ -11,23 +11,14 @@
 
 import { MAX_AMOUNT, requireCurrency } from '../money/currencies.js';
 import { defaultCurrencyForCountry, isSettlementCurrency, isSupportedAccountCountry } from '../money/pricing.js';
-import { accountClock, type Clock } from '../platform/clock.js';
+import { accountClock, type Clock, MAX_ACCOUNT_TIME } from '../platform/clock.js';
 import { invalidRequest } from '../platform/errors.js';
 import { type Json, type Operation, readOperation } from '../platform/operation.js';
 import { p, params } from '../platform/params.js';
 import type { Scheduler } from '../platform/scheduler.js';
 import type { Account, Store } from '../store/store.js';
 
-/**
- * The latest moment an account's clock may reach: 9998-12-31T23:59:59Z. Timestamps are Unix
- * seconds that SDKs turn into dates, and the latest date many of them can hold is
- * 9999-12-31T23:59:59Z (.NET's DateTime; four-digit ISO 8601 years — JavaScript writes
- * `+010000-01-01` after it). Everything Sandbank schedules runs at most weeks after the clock
- * (funds available, dispute deadlines, event retention), so stopping a year earlier keeps every
- * timestamp it writes a valid date, and far below 2^53, where timestamp and cursor arithmetic would
- * stop being exact.
- */
-export const MAX_ACCOUNT_TIME = 253_370_764_799;
+export { MAX_ACCOUNT_TIME } from '../platform/clock.js';
 
 /**
  * The largest custom fixed fee, in minor units: the largest amount a PaymentIntent may have

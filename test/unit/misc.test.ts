@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { invalidKey, keyFromHeader, maskKey } from '../../src/platform/auth.js';
+import { accountClock, MAX_ACCOUNT_TIME, ManualClock } from '../../src/platform/clock.js';
 import { docUrl, errorBody, resourceMissing, StripeError, unrecognizedUrl } from '../../src/platform/errors.js';
 import { parseForm } from '../../src/platform/form.js';
 import { checkKey, fingerprint } from '../../src/platform/idempotency.js';
@@ -348,5 +349,21 @@ describe('idempotency', () => {
         `Idempotent key length is ${n}, which is outside accepted lengths. Idempotent Keys must be 1-255 characters long. If you're looking for a decent generator, try using a UUID defined by IETF RFC 4122.`,
       );
     }
+  });
+});
+
+describe('accountClock', () => {
+  it('adds the account offset to the base clock', () => {
+    const base = new ManualClock(1_000);
+    assert.equal(accountClock(base, { clockOffset: 60 }).now(), 1_060);
+    assert.equal(accountClock(base, { clockOffset: 0 }), base);
+  });
+
+  it('stops at the latest allowed moment while real time keeps running', () => {
+    const base = new ManualClock(1_000);
+    const clock = accountClock(base, { clockOffset: MAX_ACCOUNT_TIME - 1_000 });
+    assert.equal(clock.now(), MAX_ACCOUNT_TIME);
+    base.advanceTo(1_005);
+    assert.equal(clock.now(), MAX_ACCOUNT_TIME);
   });
 });
