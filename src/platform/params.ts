@@ -85,8 +85,13 @@ export const p = {
 
   boolean<O extends Options>(opts = {} as O): Req<O, boolean> {
     return field(opts, (value, path) => {
-      if (value === 'true') return true;
-      if (value === 'false') return false;
+      // v1 accepts true/false in any case: stripe-python 5 sends `True`, .NET sends `False`. `1`
+      // and `0` are refused ("Invalid boolean: 1"), as Stripe does.
+      if (typeof value === 'string') {
+        const lower = value.toLowerCase();
+        if (lower === 'true') return true;
+        if (lower === 'false') return false;
+      }
       throw invalidParam(path, `Invalid boolean: ${describe(value)}`);
     }) as Req<O, boolean>;
   },

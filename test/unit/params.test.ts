@@ -285,13 +285,13 @@ describe('integers', () => {
 });
 
 describe('booleans', () => {
-  it('accepts exactly true and false', () => {
-    assert.equal(run(create, 'validate=true').validate, true);
-    assert.equal(run(create, 'validate=false').validate, false);
+  it('accepts true and false in any case, as stripe-python (True) and .NET (False) send them', () => {
+    for (const raw of ['true', 'True', 'TRUE']) assert.equal(run(create, `validate=${raw}`).validate, true);
+    for (const raw of ['false', 'False', 'fAlSe']) assert.equal(run(create, `validate=${raw}`).validate, false);
   });
 
-  it('echoes anything else', () => {
-    for (const raw of ['maybe', 'True', '1', 'yes']) {
+  it('echoes anything else, 1 and 0 included', () => {
+    for (const raw of ['maybe', '1', '0', 'yes', 'truee']) {
       rejects(create, `validate=${raw}`, { message: `Invalid boolean: ${raw}`, param: 'validate', code: undefined });
     }
   });

@@ -85,7 +85,12 @@ const AUTHENTICATION_FAILURE =
 
 function offSessionFlag(value: unknown): boolean {
   // `off_session` is a boolean, or (older API) `one_off` / `recurring`, both meaning true.
-  return value === true || value === 'true' || value === 'one_off' || value === 'recurring';
+  return (
+    value === true ||
+    (typeof value === 'string' && value.toLowerCase() === 'true') ||
+    value === 'one_off' ||
+    value === 'recurring'
+  );
 }
 
 /** Applies a confirmation's parameters and checks the intent can be confirmed now. */
