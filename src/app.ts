@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { accountOperations } from './accounts/routes.js';
 import { balanceOperations } from './balance/routes.js';
 import { RELEASE_JOB, releaseFunds } from './balance/transactions.js';
 import { customerOperations } from './customers/routes.js';
@@ -58,6 +59,7 @@ export const operations = [
   ...payoutOperations,
   ...eventOperations,
   ...webhookEndpointOperations,
+  ...accountOperations,
 ];
 
 /** What runs when a scheduled job comes due, by job kind. */

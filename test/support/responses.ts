@@ -17,6 +17,7 @@ const RESOURCE_TYPES: Record<string, [string, string]> = {
   setup_intent: ['SetupIntent', 'setup_intent'],
   setup_attempt: ['SetupAttempt', 'setup_attempt'],
   webhook_endpoint: ['WebhookEndpoint', 'webhook_endpoint'],
+  account: ['Account', 'account'],
 };
 
 interface Body {
