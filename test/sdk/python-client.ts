@@ -3,13 +3,18 @@
  * pyenv `python3` on PATH has no stripe) running test/support/python-driver.py, spoken to in JSON
  * lines tagged with request ids so scenarios can share the process concurrently.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Json, Method, Outcome, Resource, SdkClient, Step } from './client.js';
 
 const DRIVER = fileURLToPath(new URL('../support/python-driver.py', import.meta.url));
 export const PYTHON = '/usr/bin/python3';
+
+/** Whether Debian's python3-stripe is installed (CI installs it; elsewhere it may be missing). */
+export function pythonStripeAvailable(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import stripe'], { stdio: 'ignore' }).status === 0;
+}
 
 const CLASSES: Record<Resource, string> = {
   balance: 'Balance',

@@ -11,6 +11,7 @@
  * `PaymentIntent.NextAction`, `Issuing.Card`. Anonymous inline types get the name of the field that
  * holds them (`Charge.payment_method_details…`).
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -234,8 +235,13 @@ export function extractDeclarations(sdk: SdkPackage): Declarations {
 // ---------------------------------------------------------------------------------------------
 // Cache
 
+/** Keyed by SDK version, compiler version and this module's own text, so any change re-extracts. */
 function cachePath(sdk: SdkPackage): string {
-  return join(tmpdir(), 'sandbank-sdk-shapes', `${sdk}@${packageVersion(sdk)}-ts${ts.version}-v1.json`);
+  const self = createHash('sha256')
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .digest('hex')
+    .slice(0, 12);
+  return join(tmpdir(), 'sandbank-sdk-shapes', `${sdk}@${packageVersion(sdk)}-ts${ts.version}-${self}.json`);
 }
 
 /** The SDK's declarations, from the on-disk cache or freshly extracted (and then cached). */
