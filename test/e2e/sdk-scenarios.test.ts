@@ -3,11 +3,12 @@
  * run through stripe-node 8, 12, 14, 16, 18 and 23 and stripe-python 5, each pinned to its own API
  * version, against one server. Clients and scenarios run concurrently, each scenario on a fresh
  * account. Afterwards every object each client received is checked against the shapes its SDK
- * declares for its version (test/support/sdk-shapes.ts); the declarations are read in a worker
- * thread meanwhile.
+ * declares for its version (test/support/sdk-shapes.ts); a child process reads the declarations
+ * meanwhile. `SANDBANK_SDK_SHAPES_REPORT=<file>` also writes every client's mismatches there.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -101,6 +102,9 @@ describe('every official SDK, unmodified', () => {
         const report = shapeReport(decls, objects);
         assert.ok(received.get(spec.label)?.length, 'the scenarios received objects');
         const details = report.map((line) => `  ${line}`).join('\n');
+        // For the versions work: the whole list per client in one file, beside the test output.
+        const reportFile = process.env.SANDBANK_SDK_SHAPES_REPORT;
+        if (reportFile) appendFileSync(reportFile, `== ${spec.label} vs ${client.shapes}\n${details}\n`);
         assert.equal(
           report.length,
           0,

@@ -46,15 +46,21 @@ export class Context {
     private readonly sink: Received[],
   ) {}
 
-  private record(step: string, object: Json): void {
+  /** Keeps an object this client received (by `step`) for the shape check. */
+  record(step: string, object: Json): void {
     this.sink.push({ scenario: this.scenario, step, object });
+  }
+
+  /** The failure in a line: status, the SDK's class and the body's error (headers left out). */
+  private describe(error: SdkError): string {
+    return `${error.status} ${error.sdkClass} ${JSON.stringify(error.error)}`;
   }
 
   /** Runs a step that must succeed; returns the object. */
   async ok(step: Step): Promise<Json> {
     const outcome = await this.client.call(this.key, step);
     if (!outcome.ok) {
-      assert.fail(`${label(step)} failed through ${this.client.name}: ${JSON.stringify(outcome.error)}`);
+      assert.fail(`${label(step)} failed through ${this.client.name}: ${this.describe(outcome.error)}`);
     }
     this.record(label(step), outcome.object);
     return outcome.object;
@@ -63,7 +69,7 @@ export class Context {
   /** Runs a step that must succeed; returns the object and the response headers. */
   async okWithHeaders(step: Step): Promise<{ object: Json; headers: Record<string, string> }> {
     const outcome = await this.client.call(this.key, step);
-    if (!outcome.ok) assert.fail(`${label(step)} failed through ${this.client.name}: ${JSON.stringify(outcome.error)}`);
+    if (!outcome.ok) assert.fail(`${label(step)} failed through ${this.client.name}: ${this.describe(outcome.error)}`);
     this.record(label(step), outcome.object);
     return outcome;
   }
@@ -80,14 +86,14 @@ export class Context {
   /** Every item of a list or search, through the SDK's auto-pagination. */
   async all(step: Step): Promise<Json[]> {
     const outcome = await this.client.listAll(this.key, step);
-    if (!outcome.ok) assert.fail(`auto-paging ${label(step)} failed: ${JSON.stringify(outcome.error)}`);
+    if (!outcome.ok) assert.fail(`auto-paging ${label(step)} failed: ${this.describe(outcome.error)}`);
     for (const item of outcome.object.data) this.record(`${label(step)} (auto-paging)`, item);
     return outcome.object.data;
   }
 
   async upload(params: Record<string, unknown>, file: UploadFile): Promise<Json> {
     const outcome = await this.client.upload(this.key, params, file);
-    if (!outcome.ok) assert.fail(`files.create failed through ${this.client.name}: ${JSON.stringify(outcome.error)}`);
+    if (!outcome.ok) assert.fail(`files.create failed through ${this.client.name}: ${this.describe(outcome.error)}`);
     this.record('files.create', outcome.object);
     return outcome.object;
   }

@@ -518,6 +518,7 @@ const webhooks: Scenario = {
     for (const { body, signature } of delivered) {
       const verified = await ctx.client.constructEvent(body, signature, endpoint.secret);
       assert.ok(verified.ok, `the SDK accepts the signature: ${JSON.stringify(!verified.ok && verified.error)}`);
+      ctx.record('webhook delivery (constructEvent)', verified.object);
       types.push(verified.object.type);
       if (verified.object.type === 'payment_intent.succeeded') assert.equal(verified.object.data.object.id, pi.id);
     }
