@@ -6,7 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { balanceOperations } from './balance/routes.js';
 import { RELEASE_JOB, releaseFunds } from './balance/transactions.js';
+import { customerBalanceTransactionOperations } from './customers/balance-transactions/routes.js';
+import { cashBalanceOperations } from './customers/cash-balance/routes.js';
 import { customerOperations } from './customers/routes.js';
+import { taxIdJobHandlers, taxIdOperations } from './customers/tax-ids/routes.js';
 import { Outbox } from './events/outbox.js';
 import { EVENT_RETENTION_SECONDS, eventOperations } from './events/routes.js';
 import { createThreeDSecurePages, THREE_D_SECURE_PREFIX } from './pages/three-d-secure.js';
@@ -48,6 +51,9 @@ import { webhookControlOperations } from './webhooks/routes.js';
 /** Every Stripe API endpoint. */
 export const operations = [
   ...customerOperations,
+  ...taxIdOperations,
+  ...customerBalanceTransactionOperations,
+  ...cashBalanceOperations,
   ...paymentMethodOperations,
   ...paymentIntentOperations,
   ...setupIntentOperations,
@@ -67,6 +73,7 @@ export const jobHandlers: Record<string, JobHandler> = {
   ...payoutJobHandlers,
   ...refundJobHandlers,
   ...disputeJobHandlers,
+  ...taxIdJobHandlers,
 };
 
 export interface AppOptions {
