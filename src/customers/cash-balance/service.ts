@@ -134,13 +134,6 @@ function senderDetails(type: BankTransferType): Record<string, unknown> {
   }
 }
 
-/** Listeners run after funds arrive (the `customer_balance` payment method applies them to payments). */
-export type FundsListener = (ctx: MutationContext, customer: string, cashBalance: CashBalance) => Promise<void>;
-const fundsListeners: FundsListener[] = [];
-export function onFundsAvailable(listener: FundsListener): void {
-  fundsListeners.push(listener);
-}
-
 /** `POST /v1/test_helpers/customers/:customer/fund_cash_balance`: a bank transfer arrives. */
 export async function fundCashBalance(
   ctx: MutationContext,
@@ -164,7 +157,6 @@ export async function fundCashBalance(
     detail: { bank_transfer: { ...senderDetails(type), reference: input.reference ?? null, type } },
   });
   await emitEvent(ctx, 'cash_balance.funds_available', cashBalance);
-  for (const listener of fundsListeners) await listener(ctx, customer, cashBalance);
   return transaction;
 }
 
