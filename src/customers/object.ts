@@ -6,7 +6,7 @@ import { registerExpandable } from '../platform/expand.js';
 import type { Metadata } from '../platform/metadata.js';
 import type { SearchableResource } from '../platform/search.js';
 import { cashBalanceKey, defaultCashBalance } from './cash-balance/object.js';
-import { MAX_CUSTOMER_TAX_IDS, TAX_ID } from './tax-ids/object.js';
+import { INCLUDED_TAX_IDS, TAX_ID } from './tax-ids/object.js';
 
 export interface Address {
   city: string | null;
@@ -116,7 +116,7 @@ registerExpandable(CUSTOMER, 'tax_ids', {
   kind: 'includable',
   resolve: async (c, source) => ({
     object: 'list',
-    ...(await source.list(TAX_ID, { customer: c.id as string }, MAX_CUSTOMER_TAX_IDS)),
+    ...(await source.list(TAX_ID, { customer: c.id as string }, INCLUDED_TAX_IDS)),
     url: `/v1/customers/${c.id}/tax_ids`,
   }),
 });

@@ -72,7 +72,7 @@ describe('customer tax IDs', () => {
     await expectInvalid(stripe.customers.retrieveTaxId(customer.id, created.id), {
       statusCode: 404,
       code: 'resource_missing',
-      message: `No such tax_id: '${created.id}'`,
+      message: `No such tax id: '${created.id}'`,
     });
 
     const createdEvents = await eventsOf(stripe, 'customer.tax_id.created');

@@ -45,8 +45,8 @@ export const taxIdFields = (t: TaxId) => ({
   owner_account: t.owner.account ?? null,
 });
 
-/** A customer has at most this many tax IDs; the includable `tax_ids` list shows them all. */
-export const MAX_CUSTOMER_TAX_IDS = 5;
+/** How many of a customer's tax IDs its includable `tax_ids` list shows (a list page's default size). */
+export const INCLUDED_TAX_IDS = 10;
 
 registerExpandable(TAX_ID, 'customer', { kind: 'reference', to: 'customer' });
 registerExpandable(TAX_ID, 'owner.customer', { kind: 'reference', to: 'customer' });

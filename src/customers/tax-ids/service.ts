@@ -28,6 +28,9 @@ import {
 
 export const VERIFY_TAX_ID_JOB = 'tax_id.verify';
 
+/** How Stripe names a tax ID in "No such tax id: 'txi_…'". */
+const TAX_ID_LABEL = 'tax id';
+
 export interface TaxIdInput {
   type: string;
   value: string;
@@ -153,8 +156,8 @@ export async function loadTaxId(
   id: string,
   customer?: string,
 ): Promise<TaxId> {
-  const { object } = await loadObject<TaxId>(reader, account, id, TAX_ID);
-  if (customer !== undefined && object.customer !== customer) throw resourceMissing(TAX_ID, id);
+  const { object } = await loadObject<TaxId>(reader, account, id, TAX_ID, { label: TAX_ID_LABEL });
+  if (customer !== undefined && object.customer !== customer) throw resourceMissing(TAX_ID_LABEL, id);
   return object;
 }
 
