@@ -150,6 +150,8 @@ describe('customer balance transactions', () => {
     await stripe.customers.createBalanceTransaction(customer.id, { amount: 100, currency: 'usd' });
     await expectInvalid(stripe.customers.createBalanceTransaction(customer.id, { amount: 100, currency: 'eur' }), {
       param: 'currency',
+      message:
+        'You cannot combine currencies on a single customer. This customer has had a subscription, coupon, or invoice item with currency usd',
     });
     await expectInvalid(stripe.customers.createBalanceTransaction(customer.id, { amount: 100, currency: 'xyz' }), {
       param: 'currency',

@@ -98,8 +98,9 @@ export async function createBalanceTransaction(
   const customer = await loadCustomerForUpdate(ctx.tx, ctx.account.id, customerId);
   const currency = requireCurrency(input.currency.toLowerCase()).code;
   if (customer.currency !== null && customer.currency !== currency) {
+    // Stripe's wording whenever a customer's currency is already set (by a balance, an invoice item, …).
     throw invalidRequest(
-      `The currency of a customer balance transaction (${currency}) must match the customer's currency (${customer.currency}).`,
+      `You cannot combine currencies on a single customer. This customer has had a subscription, coupon, or invoice item with currency ${customer.currency}`,
       { param: 'currency' },
     );
   }
