@@ -69,10 +69,15 @@ export function sdkOperations(): SdkOperation[] {
       if (statSync(full).isDirectory()) visit(full, `${prefix}${entry}.`);
       else if (entry.endsWith('.js')) {
         const source = readFileSync(full, 'utf8');
-        for (const m of source.matchAll(REQUEST)) {
-          const path = m[4].slice(1, -1).replace(/\$\{encodeURIComponent\((\w+)\)\}/g, '{$1}');
+        for (const [, method, verb, quoted] of source.matchAll(REQUEST)) {
+          if (!method || !verb || !quoted) continue;
+          const path = quoted.slice(1, -1).replace(/\$\{encodeURIComponent\((\w+)\)\}/g, '{$1}');
           if (!path.startsWith('/v1/')) continue;
-          operations.push({ name: `${prefix}${entry.slice(0, -3)}.${m[1]}`, method: m[3] as SdkOperation['method'], path });
+          operations.push({
+            name: `${prefix}${entry.slice(0, -3)}.${method}`,
+            method: verb as SdkOperation['method'],
+            path,
+          });
         }
       }
     }

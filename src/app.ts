@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { accountOperations } from './accounts/routes.js';
 import { balanceOperations } from './balance/routes.js';
 import { RELEASE_JOB, releaseFunds } from './balance/transactions.js';
+import { customerBalanceTransactionOperations } from './customers/balance-transactions/routes.js';
+import { cashBalanceOperations } from './customers/cash-balance/routes.js';
 import { customerOperations } from './customers/routes.js';
+import { taxIdJobHandlers, taxIdOperations } from './customers/tax-ids/routes.js';
 import { Outbox } from './events/outbox.js';
 import { EVENT_RETENTION_SECONDS, eventOperations } from './events/routes.js';
 import { createThreeDSecurePages, THREE_D_SECURE_PREFIX } from './pages/three-d-secure.js';
@@ -49,6 +52,9 @@ import { webhookControlOperations } from './webhooks/routes.js';
 /** Every Stripe API endpoint. */
 export const operations = [
   ...customerOperations,
+  ...taxIdOperations,
+  ...customerBalanceTransactionOperations,
+  ...cashBalanceOperations,
   ...paymentMethodOperations,
   ...paymentIntentOperations,
   ...setupIntentOperations,
@@ -69,6 +75,7 @@ export const jobHandlers: Record<string, JobHandler> = {
   ...payoutJobHandlers,
   ...refundJobHandlers,
   ...disputeJobHandlers,
+  ...taxIdJobHandlers,
 };
 
 export interface AppOptions {

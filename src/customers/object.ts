@@ -5,6 +5,8 @@
 import { registerExpandable } from '../platform/expand.js';
 import type { Metadata } from '../platform/metadata.js';
 import type { SearchableResource } from '../platform/search.js';
+import { cashBalanceKey, defaultCashBalance } from './cash-balance/object.js';
+import { INCLUDED_TAX_IDS, TAX_ID } from './tax-ids/object.js';
 
 export interface Address {
   city: string | null;
@@ -112,19 +114,17 @@ registerExpandable(CUSTOMER, 'subscriptions', {
 });
 registerExpandable(CUSTOMER, 'tax_ids', {
   kind: 'includable',
-  resolve: async (c) => emptyList(`/v1/customers/${c.id}/tax_ids`),
+  resolve: async (c, source) => ({
+    object: 'list',
+    ...(await source.list(TAX_ID, { customer: c.id as string }, INCLUDED_TAX_IDS)),
+    url: `/v1/customers/${c.id}/tax_ids`,
+  }),
 });
 registerExpandable(CUSTOMER, 'invoice_credit_balance', { kind: 'includable', resolve: async () => ({}) });
 registerExpandable(CUSTOMER, 'cash_balance', {
   kind: 'includable',
-  resolve: async (c) => ({
-    object: 'cash_balance',
-    available: null,
-    customer: c.id,
-    customer_account: null,
-    livemode: false,
-    settings: { reconciliation_mode: 'automatic', using_merchant_default: true },
-  }),
+  resolve: async (c, source) =>
+    (await source.load(cashBalanceKey(c.id as string))) ?? defaultCashBalance(c.id as string),
 });
 registerExpandable(CUSTOMER, 'tax', {
   kind: 'includable',

@@ -1,6 +1,7 @@
 /** Parameters of the Customer endpoints, as the current `stripe` package's types declare them. */
 import { expandParam, listParams, searchParams } from '../platform/list.js';
 import { p, params } from '../platform/params.js';
+import { TAX_ID_TYPES } from './tax-ids/formats.js';
 
 const TAX_EXEMPT = ['none', 'exempt', 'reverse'] as const;
 
@@ -70,7 +71,7 @@ const writable = {
 export const createCustomerParams = params({
   ...writable,
   payment_method: p.string(),
-  tax_id_data: p.array(p.hash({ type: p.string({ required: true }), value: p.string({ required: true }) })),
+  tax_id_data: p.array(p.hash({ type: p.enum(TAX_ID_TYPES, { required: true }), value: p.string({ required: true }) })),
   test_clock: p.string(),
 });
 

@@ -13,6 +13,7 @@ import { applyMetadata } from '../platform/metadata.js';
 import { sortFields } from '../platform/objects.js';
 import type { WriteContext } from '../platform/operation.js';
 import type { Reader, Transaction } from '../store/store.js';
+import { recordBalanceSet } from './balance-transactions/service.js';
 import {
   type Address,
   CUSTOMER,
@@ -24,6 +25,7 @@ import {
   toAddress,
 } from './object.js';
 import type { createCustomerParams, updateCustomerParams } from './params.js';
+import { createCustomerTaxId } from './tax-ids/service.js';
 
 type CreateInput = ReturnType<typeof createCustomerParams.parse>;
 type UpdateInput = ReturnType<typeof updateCustomerParams.parse>;
@@ -97,11 +99,6 @@ async function checkReferences(
     await requireObject(ctx.tx, account, 'source', 'source', input.default_source, 'default_source');
   if (input.test_clock)
     await requireObject(ctx.tx, account, 'test_helpers.test_clock', 'test_clock', input.test_clock, 'test_clock');
-  if (input.tax_id_data && input.tax_id_data.length > 0) {
-    throw invalidRequest('Tax IDs are not supported by Sandbank yet; create the customer without tax_id_data.', {
-      param: 'tax_id_data',
-    });
-  }
 }
 
 function invoiceSettings(current: InvoiceSettings, input: CreateInput['invoice_settings']): InvoiceSettings {
@@ -159,6 +156,7 @@ export async function createCustomer(ctx: WriteContext, input: CreateInput): Pro
   };
   setOptional(customer, 'business_name', input.business_name);
   setOptional(customer, 'individual_name', input.individual_name);
+  await recordBalanceSet(ctx, customer, 0, 'initial');
   const data = sortFields(customer);
   await ctx.tx.insertObject({
     account: ctx.account.id,
@@ -169,6 +167,9 @@ export async function createCustomer(ctx: WriteContext, input: CreateInput): Pro
     fields: customerIndexFields(data),
   });
   await emitEvent(ctx, 'customer.created', data);
+  for (const [i, taxId] of (input.tax_id_data ?? []).entries()) {
+    await createCustomerTaxId(ctx, data.id, taxId, { value: `tax_id_data[${i}][value]` });
+  }
   if (input.payment_method) return attachOnCreate(ctx, data, input.payment_method);
   return data;
 }
@@ -209,6 +210,7 @@ export async function updateCustomer(ctx: WriteContext, id: string, input: Updat
   await checkReferences(ctx, input, id);
   c.address = updated(c.address, input.address === undefined ? undefined : toAddress(input.address), null);
   c.balance = updated(c.balance, input.balance, 0);
+  await recordBalanceSet(ctx, c, before.balance, 'adjustment');
   c.description = updated(c.description, input.description, null);
   c.email = updated(c.email, input.email, null);
   c.invoice_prefix = updated(c.invoice_prefix, input.invoice_prefix, c.invoice_prefix);

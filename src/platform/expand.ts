@@ -9,6 +9,15 @@ import { invalidRequest } from './errors.js';
 /** What an expansion may read: objects of the requesting account. */
 export interface ExpandSource {
   load(id: string): Promise<Record<string, unknown> | undefined>;
+  /**
+   * The first `limit` objects of `type` whose indexed fields equal `equals`, newest first (for
+   * includable lists such as a customer's `tax_ids`).
+   */
+  list(
+    type: string,
+    equals: Record<string, string>,
+    limit: number,
+  ): Promise<{ data: Record<string, unknown>[]; has_more: boolean }>;
 }
 
 export type ExpandableField =

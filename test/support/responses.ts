@@ -18,6 +18,11 @@ const RESOURCE_TYPES: Record<string, [string, string]> = {
   setup_attempt: ['SetupAttempt', 'setup_attempt'],
   webhook_endpoint: ['WebhookEndpoint', 'webhook_endpoint'],
   account: ['Account', 'account'],
+  tax_id: ['TaxId', 'tax_id'],
+  customer_balance_transaction: ['CustomerBalanceTransaction', 'customer_balance_transaction'],
+  cash_balance: ['CashBalance', 'cash_balance'],
+  customer_cash_balance_transaction: ['CustomerCashBalanceTransaction', 'customer_cash_balance_transaction'],
+  funding_instructions: ['FundingInstructions', 'funding_instructions'],
 };
 
 interface Body {

@@ -40,6 +40,11 @@ export interface PaymentMethodState {
   setUpForOffSession?: boolean;
 }
 
-export const paymentMethodFields = (pm: PaymentMethod) => ({ customer: pm.customer, type: pm.type });
+/** Indexed fields: the list filters `customer`, `type` and `allow_redisplay`. */
+export const paymentMethodFields = (pm: PaymentMethod) => ({
+  customer: pm.customer,
+  type: pm.type,
+  allow_redisplay: pm.allow_redisplay,
+});
 
 registerExpandable(PAYMENT_METHOD, 'customer', { kind: 'reference', to: 'customer' });

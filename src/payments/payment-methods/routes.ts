@@ -20,8 +20,12 @@ import { attachPaymentMethod, createPaymentMethod, detachPaymentMethod, updatePa
 
 const json = (pm: PaymentMethod) => pm as unknown as Json;
 
-function typeFilter(type: string | null | undefined): Record<string, string> {
-  return type ? { type } : {};
+/** The optional equality filters of both lists (`type`, `allow_redisplay`). */
+function listFilters(input: { type?: string | null; allow_redisplay?: string | null }): Record<string, string> {
+  return {
+    ...(input.type ? { type: input.type } : {}),
+    ...(input.allow_redisplay ? { allow_redisplay: input.allow_redisplay } : {}),
+  };
 }
 
 export const paymentMethodOperations: Operation[] = [
@@ -55,7 +59,7 @@ export const paymentMethodOperations: Operation[] = [
     name: 'payment_methods.list',
     type: PAYMENT_METHOD,
     params: listPaymentMethodsParams,
-    filters: { customer: { references: CUSTOMER }, type: true },
+    filters: { customer: { references: CUSTOMER }, type: true, allow_redisplay: true },
   }),
   writeOperation({
     method: 'POST',
@@ -86,7 +90,7 @@ export const paymentMethodOperations: Operation[] = [
         type: PAYMENT_METHOD,
         url: `/v1/customers/${customer}/payment_methods`,
         input,
-        equals: { customer: customer as string, ...typeFilter(input.type) },
+        equals: { customer: customer as string, ...listFilters(input) },
       })) as unknown as Json;
     },
   }),
