@@ -69,7 +69,7 @@ export function sdkOperations(): SdkOperation[] {
       if (statSync(full).isDirectory()) visit(full, `${prefix}${entry}.`);
       else if (entry.endsWith('.js')) {
         const source = readFileSync(full, 'utf8');
-        for (const [, method, verb, quoted] of source.matchAll(REQUEST)) {
+        for (const [, method, , verb, quoted] of source.matchAll(REQUEST)) {
           if (!method || !verb || !quoted) continue;
           const path = quoted.slice(1, -1).replace(/\$\{encodeURIComponent\((\w+)\)\}/g, '{$1}');
           if (!path.startsWith('/v1/')) continue;
