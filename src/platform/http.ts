@@ -36,7 +36,7 @@ import type {
 } from './operation.js';
 import { redactPans } from './pan.js';
 import { validate } from './params.js';
-import { renderForVersion, resolveVersion } from './versions.js';
+import { renderForVersion, renderWithIncludes, resolveVersion, storeVersionSource } from './versions.js';
 
 export interface HttpDeps {
   store: Store;
@@ -224,7 +224,7 @@ export function createHttpHandler(deps: HttpDeps) {
   async function render(object: Json, input: unknown, ctx: ReadContext): Promise<string> {
     const paths = expandPaths(input);
     if (paths.length > 0) await expand(object, paths, expandSource(ctx.reader, ctx.account.id));
-    return serialize(renderForVersion(object, ctx.version));
+    return serialize(await renderWithIncludes(object, ctx.version, storeVersionSource(ctx.reader, ctx.account.id)));
   }
 
   async function execute(
