@@ -308,7 +308,18 @@ export class WebhookWorker {
     event.pending_webhooks = job.pendingWebhooks;
     // An endpoint pinned to a version gets its events generated for that version, as Stripe's do.
     // What an older shape includes (a charge's refunds) is read now, when the event is sent.
-    await renderEvent(event, version, storeVersionSource(this.store, job.delivery.account));
+    const unsent = (error: string): Outcome => {
+      const nowMs = this.nowMs();
+      return { job, startedMs: nowMs, durationMs: 0, status: null, excerpt: null, error };
+    };
+    try {
+      await renderEvent(event, version, storeVersionSource(this.store, job.delivery.account));
+    } catch (err) {
+      // The store could not be read (busy, restarting): a failed attempt, retried on the schedule.
+      return unsent(`Could not render the event: ${describeFailure(err)}`);
+    }
+    // Stopped while rendering: nothing more is sent (the outcome is not recorded; the lease runs out).
+    if (this.stopped) return unsent('Stopped before sending');
     const body = `${JSON.stringify(event, null, 2)}\n`;
     const startedMs = this.nowMs();
     const headers = {
