@@ -36,7 +36,13 @@ import type {
 } from './operation.js';
 import { redactPans } from './pan.js';
 import { validate } from './params.js';
-import { renderForVersion, renderWithIncludes, resolveVersion, storeVersionSource } from './versions.js';
+import {
+  checkOperationVersion,
+  renderForVersion,
+  renderWithIncludes,
+  resolveVersion,
+  storeVersionSource,
+} from './versions.js';
 
 export interface HttpDeps {
   store: Store;
@@ -319,6 +325,7 @@ export function createHttpHandler(deps: HttpDeps) {
       if (!match) throw unrecognizedUrl(method, path);
       const { op, params: pathParams } = match;
       if (principal.kind === 'publishable' && !op.publishable) throw publishableKeyNotAllowed();
+      checkOperationVersion(op.returns, version);
       if (header(req, 'stripe-account') !== undefined) {
         throw invalidRequest('The Stripe-Account header (Connect) is not supported by Sandbank yet.');
       }

@@ -96,6 +96,18 @@ export function resolveVersion(header: string | undefined): string {
   return header.trim();
 }
 
+/** Search arrived with 2020-08-27; older versions are refused with Stripe's message. */
+export const SEARCH_MIN_VERSION = '2020-08-27';
+
+/** Refuses an operation the request's version predates (today: search before 2020-08-27). */
+export function checkOperationVersion(returns: object, version: string): void {
+  if ('search' in returns && isBefore(version, SEARCH_MIN_VERSION)) {
+    throw invalidRequest(
+      `Search is not supported on api version ${version}. Update your API version, or set the API Version of this request to ${SEARCH_MIN_VERSION} or greater.`,
+    );
+  }
+}
+
 function changesFor(version: string): VersionChange[] {
   if (VERSION_CHANGES.length === 0 || version === LATEST_VERSION) return [];
   return VERSION_CHANGES.filter((change) => isBefore(version, change.version));

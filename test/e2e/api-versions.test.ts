@@ -240,6 +240,22 @@ describe('Stripe-Version on raw requests', () => {
     assert.equal('invoice' in res.json, false);
   });
 
+  it('search needs 2020-08-27 or later, as Stripe’s does', async () => {
+    const key = newSecretKey();
+    const old = await raw('GET', '/v1/customers/search?query=email%3A%27a%40b.c%27', { key, version: '2019-12-03' });
+    assert.equal(old.status, 400);
+    assert.equal(
+      old.json.error.message,
+      'Search is not supported on api version 2019-12-03. Update your API version, or set the API Version of this request to 2020-08-27 or greater.',
+    );
+    assert.equal(old.json.error.type, 'invalid_request_error');
+    const v8 = await raw('GET', '/v1/customers/search?query=email%3A%27a%40b.c%27', { key, version: '2020-08-27' });
+    assert.equal(v8.status, 200);
+    // Older versions are otherwise accepted, in the oldest shape Sandbank models (2020-08-27's).
+    const list = await raw('GET', '/v1/customers', { key, version: '2019-12-03' });
+    assert.equal(list.status, 200);
+  });
+
   it('refuses versions that do not exist with Stripe’s error', async () => {
     for (const version of ['banana', '2019-2-19', '2023-02-30', '2025-09-30.acacia', '2022-11-15.basil']) {
       const res = await raw('GET', '/v1/customers', { version });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Json } from '../../src/platform/operation.js';
 import {
+  checkOperationVersion,
   isBefore,
   LATEST_VERSION,
   renderEvent,
@@ -242,6 +243,20 @@ describe('resolveVersion and release names', () => {
         v,
       );
     }
+  });
+});
+
+describe('checkOperationVersion', () => {
+  it('refuses search before 2020-08-27 with Stripe’s message, and nothing else', () => {
+    assert.throws(
+      () => checkOperationVersion({ search: 'customer' }, '2019-12-03'),
+      (err: Error & { status?: number }) =>
+        err.status === 400 &&
+        err.message ===
+          'Search is not supported on api version 2019-12-03. Update your API version, or set the API Version of this request to 2020-08-27 or greater.',
+    );
+    assert.doesNotThrow(() => checkOperationVersion({ search: 'customer' }, '2020-08-27'));
+    assert.doesNotThrow(() => checkOperationVersion({ list: 'customer' }, '2019-12-03'));
   });
 });
 
