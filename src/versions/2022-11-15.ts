@@ -41,6 +41,16 @@ export const changes: VersionChange[] = [
       else setField(charge, 'refunds', charge.refunds);
     },
   },
+  {
+    version: VERSION,
+    object: 'charge',
+    // Not a changelog entry: the legacy Orders API was retired, and stripe-node 11 (this version's
+    // SDK) dropped the resource and this field; the 2020-08-27 SDK still declares it (always null here).
+    describe: 'Charge no longer names a legacy `order` (the Orders API was retired)',
+    downgrade(charge) {
+      setField(charge, 'order', charge.order ?? null);
+    },
+  },
 ];
 
 function isIncludedList(value: unknown): boolean {
