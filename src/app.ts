@@ -45,6 +45,8 @@ import { RequestLog, type RequestLogLimits, requestLogOperations } from './sandb
 import { sandbankOperations } from './sandbank/routes.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
+// Registers every modelled API version change with the renderer.
+import './versions/index.js';
 import { type WebhookOptions, WebhookWorker } from './webhooks/delivery.js';
 import { webhookEndpointOperations } from './webhooks/endpoints.js';
 import { webhookControlOperations } from './webhooks/routes.js';

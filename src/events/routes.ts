@@ -3,6 +3,7 @@ import { invalidRequest, resourceMissing } from '../platform/errors.js';
 import { expandParam, listParams } from '../platform/list.js';
 import { type Json, type Operation, type ReadContext, readOperation } from '../platform/operation.js';
 import { p, params } from '../platform/params.js';
+import { renderEvent, storeVersionSource } from '../platform/versions.js';
 import type { Cursor, EventQuery, StoredEvent } from '../store/store.js';
 import { EVENT } from './outbox.js';
 
@@ -32,17 +33,24 @@ function typeFilter(input: { type?: string | null; types?: string[] | null }): E
   return { exact, prefixes };
 }
 
-/** The event as delivered now: `pending_webhooks` counts the deliveries still outstanding. */
+/**
+ * The event as delivered now: `pending_webhooks` counts the deliveries still outstanding. Its
+ * `data.object` keeps the shape of the event's own `api_version` (the account's version when it was
+ * created), whatever version the request asks for — as Stripe's events do.
+ */
 async function render(ctx: ReadContext, events: StoredEvent[]): Promise<Json[]> {
   const pending = await ctx.reader.pendingWebhooks(
     ctx.account.id,
     events.map((e) => e.id),
   );
-  return events.map((e) => {
+  const source = storeVersionSource(ctx.reader, ctx.account.id);
+  const rendered: Json[] = [];
+  for (const e of events) {
     const event = JSON.parse(e.json) as Json;
     event.pending_webhooks = pending.get(e.id) ?? 0;
-    return event;
-  });
+    rendered.push(await renderEvent(event, String(event.api_version), source));
+  }
+  return rendered;
 }
 
 function oldest(ctx: ReadContext): number {

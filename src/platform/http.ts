@@ -36,7 +36,13 @@ import type {
 } from './operation.js';
 import { redactPans } from './pan.js';
 import { validate } from './params.js';
-import { renderForVersion, resolveVersion } from './versions.js';
+import {
+  checkOperationVersion,
+  renderForVersion,
+  renderWithIncludes,
+  resolveVersion,
+  storeVersionSource,
+} from './versions.js';
 
 export interface HttpDeps {
   store: Store;
@@ -228,7 +234,7 @@ export function createHttpHandler(deps: HttpDeps) {
   async function render(object: Json, input: unknown, ctx: ReadContext): Promise<string> {
     const paths = expandPaths(input);
     if (paths.length > 0) await expand(object, paths, expandSource(ctx.reader, ctx.account.id));
-    return serialize(renderForVersion(object, ctx.version));
+    return serialize(await renderWithIncludes(object, ctx.version, storeVersionSource(ctx.reader, ctx.account.id)));
   }
 
   async function execute(
@@ -323,6 +329,7 @@ export function createHttpHandler(deps: HttpDeps) {
       if (!match) throw unrecognizedUrl(method, path);
       const { op, params: pathParams } = match;
       if (principal.kind === 'publishable' && !op.publishable) throw publishableKeyNotAllowed();
+      checkOperationVersion(op.returns, version);
       if (header(req, 'stripe-account') !== undefined) {
         throw invalidRequest('The Stripe-Account header (Connect) is not supported by Sandbank yet.');
       }

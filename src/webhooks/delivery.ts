@@ -16,7 +16,7 @@ import https from 'node:https';
 import { LoopHealth } from '../platform/background.js';
 import { randomBase62 } from '../platform/ids.js';
 import type { Logger } from '../platform/log.js';
-import { LATEST_VERSION, renderForVersion } from '../platform/versions.js';
+import { LATEST_VERSION, renderEvent, storeVersionSource } from '../platform/versions.js';
 import type { Account, Delivery, Store, StoredEvent, StoredObject, Transaction } from '../store/store.js';
 import { type WebhookEndpoint, type WebhookEndpointState, wantsEvent } from './endpoints.js';
 import { enabledEndpoints, PARKED_AT_MS, WebhookFanOut } from './fanout.js';
@@ -305,10 +305,22 @@ export class WebhookWorker {
   private async post(job: Job): Promise<Outcome> {
     const event = JSON.parse(job.event.json) as Record<string, unknown>;
     const version = job.endpoint.api_version ?? LATEST_VERSION;
-    // An endpoint pinned to a version gets its events generated for that version, as Stripe's do.
-    event.api_version = version;
     event.pending_webhooks = job.pendingWebhooks;
-    const body = `${JSON.stringify(renderForVersion(event, version), null, 2)}\n`;
+    // An endpoint pinned to a version gets its events generated for that version, as Stripe's do.
+    // What an older shape includes (a charge's refunds) is read now, when the event is sent.
+    const unsent = (error: string): Outcome => {
+      const nowMs = this.nowMs();
+      return { job, startedMs: nowMs, durationMs: 0, status: null, excerpt: null, error };
+    };
+    try {
+      await renderEvent(event, version, storeVersionSource(this.store, job.delivery.account));
+    } catch (err) {
+      // The store could not be read (busy, restarting): a failed attempt, retried on the schedule.
+      return unsent(`Could not render the event: ${describeFailure(err)}`);
+    }
+    // Stopped while rendering: nothing more is sent (the outcome is not recorded; the lease runs out).
+    if (this.stopped) return unsent('Stopped before sending');
+    const body = `${JSON.stringify(event, null, 2)}\n`;
     const startedMs = this.nowMs();
     const headers = {
       'Content-Type': 'application/json; charset=utf-8',

@@ -13,6 +13,7 @@ import {
 import { listOperation } from '../../platform/resource-routes.js';
 import { parseSearchQuery } from '../../platform/search.js';
 import type { Reader } from '../../store/store.js';
+import { intentDefaults } from '../../versions/requests.js';
 import type { ConfirmInput } from './confirm.js';
 import { PAYMENT_INTENT, type PaymentIntent, paymentIntentSearch, publishableView } from './object.js';
 import {
@@ -72,7 +73,7 @@ export const paymentIntentOperations: Operation[] = [
     name: 'payment_intents.create',
     params: createPaymentIntentParams,
     returns: { object: PAYMENT_INTENT },
-    handler: async (ctx, input) => json(await createPaymentIntent(ctx, input)),
+    handler: async (ctx, input) => json(await createPaymentIntent(ctx, input, intentDefaults(ctx.version))),
   }),
   readOperation({
     method: 'GET',

@@ -11,6 +11,7 @@ import { newId, randomBase62 } from '../../platform/ids.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { loadObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
+import { type IntentDefaults, LATEST_INTENT_DEFAULTS } from '../../versions/requests.js';
 import { afterCapture, loadCharge, saveCharge } from '../charges/service.js';
 import { createFromData, usablePaymentMethod } from '../payment-methods/service.js';
 import { type ConfirmInput, confirmIntent, finishAuthentication, type LoadedIntent, saveIntent } from './confirm.js';
@@ -82,7 +83,12 @@ export async function loadIntent(ctx: MutationContext, id: string, param = 'id')
   });
 }
 
-export async function createPaymentIntent(ctx: MutationContext, input: CreateInput): Promise<PaymentIntent> {
+/** `defaults` are those of the request's API version (versions/requests.ts). */
+export async function createPaymentIntent(
+  ctx: MutationContext,
+  input: CreateInput,
+  defaults: IntentDefaults = LATEST_INTENT_DEFAULTS,
+): Promise<PaymentIntent> {
   const currency = requireCurrency(input.currency).code;
   checkChargeAmount(input.amount, currency);
   refuseConnect(input);
@@ -104,7 +110,9 @@ export async function createPaymentIntent(ctx: MutationContext, input: CreateInp
       { param: 'automatic_payment_methods' },
     );
   }
-  const apm = explicitTypes
+  // Without types, dynamic payment methods — unless turned off, or the version predates them as the default.
+  const automatic = !explicitTypes && (input.automatic_payment_methods?.enabled ?? defaults.automaticPaymentMethods);
+  const apm = !automatic
     ? null
     : {
         ...(input.automatic_payment_methods?.allow_redirects
@@ -126,7 +134,7 @@ export async function createPaymentIntent(ctx: MutationContext, input: CreateInp
     automatic_payment_methods: apm,
     canceled_at: null,
     cancellation_reason: null,
-    capture_method: input.capture_method ?? 'automatic_async',
+    capture_method: input.capture_method ?? defaults.captureMethod,
     client_secret: `${id}_secret_${randomBase62(25)}`,
     confirmation_method: input.confirmation_method ?? 'automatic',
     created: ctx.clock.now(),

@@ -2,6 +2,7 @@
 
 import { type Json, type Operation, readOperation, writeOperation } from '../../platform/operation.js';
 import { listOperation } from '../../platform/resource-routes.js';
+import { intentDefaults } from '../../versions/requests.js';
 import { setupAttemptOperations } from '../setup-attempts/routes.js';
 import { SETUP_INTENT, type SetupIntent } from './object.js';
 import {
@@ -29,7 +30,7 @@ export const setupIntentOperations: Operation[] = [
     name: 'setup_intents.create',
     params: createSetupIntentParams,
     returns: { object: SETUP_INTENT },
-    handler: async (ctx, input) => json(await createSetupIntent(ctx, input)),
+    handler: async (ctx, input) => json(await createSetupIntent(ctx, input, intentDefaults(ctx.version))),
   }),
   readOperation({
     method: 'GET',

@@ -14,6 +14,7 @@ import { applyMetadata } from '../../platform/metadata.js';
 import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext, ReadContext } from '../../platform/operation.js';
 import type { Reader } from '../../store/store.js';
+import { type IntentDefaults, LATEST_INTENT_DEFAULTS } from '../../versions/requests.js';
 import { authorizeSetup, type Decision } from '../authorization.js';
 import type { PaymentMethod } from '../payment-methods/object.js';
 import {
@@ -253,7 +254,12 @@ async function paymentMethodFor(
 
 // ---- create, update, cancel ----
 
-export async function createSetupIntent(ctx: MutationContext, input: CreateSetupIntentInput): Promise<SetupIntent> {
+/** `defaults` are those of the request's API version (versions/requests.ts). */
+export async function createSetupIntent(
+  ctx: MutationContext,
+  input: CreateSetupIntentInput,
+  defaults: IntentDefaults = LATEST_INTENT_DEFAULTS,
+): Promise<SetupIntent> {
   if (input.single_use) {
     throw invalidRequest('Sandbank does not support single-use SetupIntents (`single_use`) yet.', {
       param: 'single_use',
@@ -269,7 +275,7 @@ export async function createSetupIntent(ctx: MutationContext, input: CreateSetup
     }
   }
   const explicit = input.allowed_payment_method_types ?? input.payment_method_types;
-  const automatic = input.automatic_payment_methods?.enabled ?? !explicit;
+  const automatic = input.automatic_payment_methods?.enabled ?? (!explicit && defaults.automaticPaymentMethods);
   if (automatic && input.payment_method_types) throw exclusive('automatic_payment_methods', 'payment_method_types');
   if (input.return_url != null && !input.confirm) {
     throw invalidRequest(

@@ -1,0 +1,50 @@
+/** Small tools the version changes share: adding a field in Stripe's order, and nested lists. */
+import type { Json } from '../platform/operation.js';
+import type { VersionSource } from '../platform/versions.js';
+
+/**
+ * Sets `key` on `object` in place, keeping Stripe's field order (`id`, `object`, then alphabetical),
+ * so an older shape reads like one Stripe rendered.
+ */
+export function setField(object: Json, key: string, value: unknown): void {
+  if (key in object) {
+    object[key] = value;
+    return;
+  }
+  object[key] = value;
+  const { id, object: type, ...rest } = object;
+  for (const k of Object.keys(object)) delete object[k];
+  if (id !== undefined) object.id = id;
+  object.object = type;
+  for (const k of Object.keys(rest).sort()) object[k] = rest[k];
+}
+
+/** How many items older versions show in an included list (Stripe's default page size). */
+export const INCLUDED_LIST_SIZE = 10;
+/** How far `total_count` counts: the lists these changes include are short in practice. */
+const COUNT_LIMIT = 100;
+
+/**
+ * An included list as older versions render them (`charge.refunds`, `payment_intent.charges`): the
+ * first page, newest first, with `total_count`, which nested lists carried then.
+ */
+export async function includedList(
+  source: VersionSource,
+  type: string,
+  equals: Record<string, string>,
+  url: string,
+): Promise<Json> {
+  const page = await source.list(type, equals, COUNT_LIMIT);
+  return {
+    object: 'list',
+    data: page.data.slice(0, INCLUDED_LIST_SIZE),
+    has_more: page.hasMore || page.data.length > INCLUDED_LIST_SIZE,
+    total_count: page.data.length,
+    url,
+  };
+}
+
+/** The list shape with nothing in it, for an object rendered without a store (a deleted stub, a unit test). */
+export function emptyIncludedList(url: string): Json {
+  return { object: 'list', data: [], has_more: false, total_count: 0, url };
+}
