@@ -23,13 +23,13 @@ import { requireCurrency } from '../money/currencies.js';
 import { instantPayoutFee } from '../money/pricing.js';
 import { invalidRequest, resourceMissing, StripeError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
-import { type ListEnvelope, type ListInput, listPage } from '../platform/list.js';
+import { allObjects, type ListEnvelope, listPage, listPageInMemory } from '../platform/list.js';
 import { applyMetadata } from '../platform/metadata.js';
 import { loadObject, saveObject, sortFields } from '../platform/objects.js';
 import type { MutationContext, WriteContext } from '../platform/operation.js';
 import type { Range } from '../platform/params.js';
 import { scheduleJob } from '../platform/scheduler.js';
-import type { Account, Cursor, Job, Reader } from '../store/store.js';
+import type { Account, Job, Reader } from '../store/store.js';
 import { PAYOUT, type Payout, payoutIndexFields, transition } from './object.js';
 import type { createPayoutParams, listPayoutsParams, updatePayoutParams } from './params.js';
 
@@ -281,66 +281,12 @@ export async function listPayouts(reader: Reader, account: string, input: ListPa
   const filters = Object.keys(equals).length > 0 ? { equals } : {};
   const arrival = input.arrival_date;
   if (!arrival) return listPage(reader, { account, type: PAYOUT, url, input, ...filters });
-
-  const matching: { payout: Payout; created: number; seq: number }[] = [];
-  let after: Cursor | undefined;
-  for (;;) {
-    const page = await reader.listObjects({
-      account,
-      type: PAYOUT,
-      limit: 100,
-      ...filters,
-      ...(input.created ? { created: input.created } : {}),
-      ...(after ? { after } : {}),
-    });
-    for (const row of page.rows) {
-      const payout = JSON.parse(row.json) as Payout;
-      if (inRange(payout.arrival_date, arrival)) matching.push({ payout, created: row.created, seq: row.seq });
-    }
-    const last = page.rows[page.rows.length - 1];
-    if (!page.hasMore || !last) break;
-    after = { created: last.created, seq: last.seq };
-  }
-  return pageInMemory(reader, account, matching, input, url);
-}
-
-/** One page of `items` (newest first) by Stripe's cursor rules, as the store would page them. */
-async function pageInMemory(
-  reader: Reader,
-  account: string,
-  items: { payout: Payout; created: number; seq: number }[],
-  input: ListInput,
-  url: string,
-): Promise<ListEnvelope> {
-  if (input.starting_after && input.ending_before) {
-    throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', {
-      param: 'ending_before',
-    });
-  }
-  const limit = input.limit ?? 10;
-  const cursorOf = async (id: string, param: string): Promise<Cursor> => {
-    const row = await reader.getObject(account, id);
-    if (!row || row.type !== PAYOUT) throw resourceMissing(PAYOUT, id, param);
-    return { created: row.created, seq: row.seq };
-  };
-  const older = (i: Cursor, c: Cursor) => i.created < c.created || (i.created === c.created && i.seq < c.seq);
-  let window: typeof items;
-  let hasMore: boolean;
-  if (input.ending_before) {
-    const c = await cursorOf(input.ending_before, 'ending_before');
-    const newer = items.filter((i) => older(c, i));
-    window = newer.slice(Math.max(0, newer.length - limit));
-    hasMore = newer.length > limit;
-  } else {
-    const c = input.starting_after ? await cursorOf(input.starting_after, 'starting_after') : undefined;
-    const rest = c ? items.filter((i) => older(i, c)) : items;
-    window = rest.slice(0, limit);
-    hasMore = rest.length > limit;
-  }
-  return {
-    object: 'list',
-    data: window.map((i) => i.payout as unknown as Record<string, unknown>),
-    has_more: hasMore,
-    url,
-  };
+  const rows = await allObjects(reader, {
+    account,
+    type: PAYOUT,
+    ...filters,
+    ...(input.created ? { created: input.created } : {}),
+  });
+  const items = rows.filter((r) => inRange((r.object as unknown as Payout).arrival_date, arrival));
+  return listPageInMemory(reader, { account, type: PAYOUT, url, input, items });
 }
