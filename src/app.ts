@@ -21,6 +21,7 @@ import { setupIntentOperations } from './payments/setup-intents/routes.js';
 import { finishSetupIntentAuthentication } from './payments/setup-intents/service.js';
 import { threeDSecureOperations } from './payments/three-d-secure/routes.js';
 import { payoutJobHandlers, payoutOperations } from './payouts/routes.js';
+import { radarOperations } from './radar/routes.js';
 import { type Authenticator, createAuthenticator } from './platform/auth.js';
 import { everyInterval, LoopHealth } from './platform/background.js';
 import { type Clock, systemClock } from './platform/clock.js';
@@ -56,6 +57,7 @@ export const operations = [
   ...disputeOperations,
   ...balanceOperations,
   ...payoutOperations,
+  ...radarOperations,
   ...eventOperations,
   ...webhookEndpointOperations,
 ];

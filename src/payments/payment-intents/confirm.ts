@@ -10,6 +10,8 @@ import { emitEvent } from '../../events/outbox.js';
 import { docUrl, invalidRequest, StripeError } from '../../platform/errors.js';
 import { saveObject } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
+import { raiseEarlyFraudWarningIfReported } from '../../radar/early-fraud-warnings.js';
+import { openReviewIfElevated } from '../../radar/reviews.js';
 import { authorizePayment, type Decision } from '../authorization.js';
 import { afterCapture, createCharge } from '../charges/service.js';
 import type { PaymentMethod } from '../payment-methods/object.js';
@@ -224,12 +226,15 @@ async function settleAttempt(
     return fail(ctx, loaded, pm, decision.decline, throwOnDecline, charge.object.id);
   }
   await keepPaymentMethod(ctx, pi, pm);
+  // Radar looks at every successful charge: an elevated-risk one goes to the review queue.
+  pi.review = await openReviewIfElevated(ctx, charge);
   if (manual) {
     pi.amount_capturable = pi.amount;
     transition(pi, 'requires_capture');
     await saveIntent(ctx, loaded);
     await emitEvent(ctx, 'payment_intent.amount_capturable_updated', pi);
     await emitEvent(ctx, 'charge.succeeded', charge.object);
+    await raiseEarlyFraudWarningIfReported(ctx, charge);
     return pi;
   }
   pi.amount_received = pi.amount;
@@ -238,6 +243,7 @@ async function settleAttempt(
   await afterCapture(ctx, charge, pi.capture_method === 'automatic');
   await emitEvent(ctx, 'payment_intent.succeeded', pi);
   await emitEvent(ctx, 'charge.succeeded', charge.object);
+  await raiseEarlyFraudWarningIfReported(ctx, charge);
   return pi;
 }
 

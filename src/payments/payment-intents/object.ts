@@ -110,7 +110,8 @@ export interface PaymentIntent {
   payment_record: null;
   processing: null;
   receipt_email: string | null;
-  review: null;
+  /** The Radar review of its charge (radar/reviews.ts). */
+  review: string | null;
   setup_future_usage: 'off_session' | 'on_session' | null;
   shipping: unknown;
   source: null;

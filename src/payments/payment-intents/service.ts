@@ -11,6 +11,7 @@ import { newId, randomBase62 } from '../../platform/ids.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { loadObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
+import { closeReviewOf } from '../../radar/reviews.js';
 import { afterCapture, loadCharge, saveCharge } from '../charges/service.js';
 import { createFromData, usablePaymentMethod } from '../payment-methods/service.js';
 import { type ConfirmInput, confirmIntent, finishAuthentication, type LoadedIntent, saveIntent } from './confirm.js';
@@ -336,6 +337,7 @@ export async function cancelPaymentIntent(
     charge.object.refunded = true;
     await saveCharge(ctx, charge);
     await emitEvent(ctx, 'charge.refunded', charge.object);
+    await closeReviewOf(ctx, charge.object, 'canceled');
   }
   pi.amount_capturable = 0;
   pi.canceled_at = ctx.clock.now();

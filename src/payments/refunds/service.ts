@@ -19,6 +19,8 @@ import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/
 import type { MutationContext } from '../../platform/operation.js';
 import type { JobHandler } from '../../platform/scheduler.js';
 import { scheduleJob } from '../../platform/scheduler.js';
+import { updateEarlyFraudWarningsOf } from '../../radar/early-fraud-warnings.js';
+import { closeReviewOf } from '../../radar/reviews.js';
 import type { Job } from '../../store/store.js';
 import type { Charge } from '../charges/object.js';
 import { type LoadedCharge, loadCharge, saveCharge } from '../charges/service.js';
@@ -207,6 +209,9 @@ export async function createRefund(ctx: MutationContext, input: CreateInput): Pr
   await emitEvent(ctx, 'refund.created', refund);
   // Partial refunds emit `charge.refunded` too.
   await emitEvent(ctx, 'charge.refunded', charge, before);
+  // A refund settles what Radar flagged: the review closes, a fully refunded warning is moot.
+  await closeReviewOf(ctx, charge, refund.reason === 'fraudulent' ? 'refunded_as_fraud' : 'refunded');
+  await updateEarlyFraudWarningsOf(ctx, charge);
   if (behaviour) {
     await scheduleJob(ctx, {
       dueAt: ctx.clock.now() + ASYNC_REFUND_DELAY,
@@ -307,6 +312,7 @@ async function failRefund(ctx: MutationContext, job: Job): Promise<void> {
 
   await emitEvent(ctx, 'refund.failed', saved);
   await emitRefundUpdated(ctx, saved, before);
+  await updateEarlyFraudWarningsOf(ctx, loaded.object);
 }
 
 /** What runs when a refund's scheduled job comes due, by job kind. */
