@@ -244,21 +244,18 @@ export async function updateRefund(ctx: MutationContext, id: string, input: Upda
 }
 
 /**
- * Only `requires_action` refunds can be canceled, and card refunds never are, so for Sandbank this
- * always refuses. (Stripe has been seen answering a card refund's cancellation with the unrelated
- * "Charges must be refunded using the /v1/charges/{CHARGE_ID}/refunds endpoint."; the message here
- * says what is wrong instead.)
+ * Ends a `requires_action` refund without paying it (`canceled`): the money never left, so the
+ * charge may be refunded again for that amount. `action` names what ended it in the refusal.
  */
-export async function cancelRefund(ctx: MutationContext, id: string): Promise<Refund> {
+async function endWaitingRefund(ctx: MutationContext, id: string, action: 'canceled' | 'expired'): Promise<Refund> {
   const { object: refund } = await loadRefund(ctx, id);
   if (refund.status !== 'requires_action') {
     throw invalidRequest(
-      `Refund ${refund.id} cannot be canceled because it has a status of ${refund.status}. Only refunds with a status of requires_action can be canceled.`,
+      `Refund ${refund.id} cannot be ${action} because it has a status of ${refund.status}. Only refunds with a status of requires_action can be ${action}.`,
     );
   }
   const before = structuredClone(refund);
   transitionRefund(refund, 'canceled');
-  // The money never left: the charge may be refunded again.
   const loaded = await loadCharge(ctx, refund.charge);
   loaded.object.amount_refunded -= refund.amount;
   setRefunded(loaded.object);
@@ -266,6 +263,25 @@ export async function cancelRefund(ctx: MutationContext, id: string): Promise<Re
   const saved = await saveRefund(ctx, refund, { update: true });
   await emitRefundUpdated(ctx, saved, before);
   return saved;
+}
+
+/**
+ * Only `requires_action` refunds can be canceled, and card refunds never are, so for Sandbank this
+ * always refuses. (Stripe has been seen answering a card refund's cancellation with the unrelated
+ * "Charges must be refunded using the /v1/charges/{CHARGE_ID}/refunds endpoint."; the message here
+ * says what is wrong instead.)
+ */
+export async function cancelRefund(ctx: MutationContext, id: string): Promise<Refund> {
+  return endWaitingRefund(ctx, id, 'canceled');
+}
+
+/**
+ * `POST /v1/test_helpers/refunds/:id/expire`: the customer never gave the details a
+ * `requires_action` refund waits for, and it lapses (`canceled`). Card refunds never wait, so for
+ * Sandbank's card refunds this refuses like a cancellation.
+ */
+export async function expireRefund(ctx: MutationContext, id: string): Promise<Refund> {
+  return endWaitingRefund(ctx, id, 'expired');
 }
 
 // ---- jobs ----
