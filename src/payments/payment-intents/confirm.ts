@@ -13,7 +13,7 @@ import type { MutationContext } from '../../platform/operation.js';
 import { raiseEarlyFraudWarningIfReported } from '../../radar/early-fraud-warnings.js';
 import { openReviewIfElevated } from '../../radar/reviews.js';
 import { authorizePayment, type Decision } from '../authorization.js';
-import { afterCapture, createCharge } from '../charges/service.js';
+import { afterCapture, createCharge, saveCharge } from '../charges/service.js';
 import type { PaymentMethod } from '../payment-methods/object.js';
 import {
   attachTo,
@@ -25,6 +25,12 @@ import {
   usablePaymentMethod,
 } from '../payment-methods/service.js';
 import { authenticationUrl } from '../three-d-secure/url.js';
+import {
+  type CaptureOptionName,
+  captureFeatures,
+  renderCaptureFeatures,
+  withCaptureOptions,
+} from './capture-features.js';
 import {
   lockedFieldError,
   PAYMENT_INTENT,
@@ -55,7 +61,11 @@ export interface ConfirmInput {
   shipping?: unknown;
   capture_method?: PaymentIntent['capture_method'] | null;
   payment_method_options?: {
-    card?: { request_three_d_secure?: 'any' | 'automatic' | 'challenge' | null } | null;
+    card?:
+      | ({ request_three_d_secure?: 'any' | 'automatic' | 'challenge' | null } & Partial<
+          Record<CaptureOptionName, 'if_available' | 'never' | null>
+        >)
+      | null;
   } | null;
 }
 
@@ -109,6 +119,10 @@ async function prepare(ctx: MutationContext, loaded: LoadedIntent, input: Confir
   if (input.capture_method) pi.capture_method = input.capture_method;
   const tds = input.payment_method_options?.card?.request_three_d_secure;
   if (tds) pi.payment_method_options.card.request_three_d_secure = tds;
+  pi.payment_method_options.card = withCaptureOptions(
+    pi.payment_method_options.card,
+    input.payment_method_options?.card,
+  );
   let pm: LoadedPaymentMethod | undefined;
   if (input.payment_method_data) pm = await createFromData(ctx, input.payment_method_data, 'payment_method_data[card]');
   else if (input.payment_method) {
@@ -216,9 +230,17 @@ async function settleAttempt(
     result: decision.result === 'authorized' ? { authorized: true } : { authorized: false, decline: decision.decline },
     threeDSecure: decision.threeDSecure,
     manualCapture: manual,
-    incrementalAuthorization: pi.payment_method_options.card.request_incremental_authorization === 'if_available',
   });
   pi.latest_charge = charge.object.id;
+  const details = charge.object.payment_method_details?.card;
+  if (decision.result === 'authorized' && details) {
+    // What the network grants of the flexible-capture features the merchant asked for.
+    const features = captureFeatures(pi.payment_method_options.card, card, ctx.account.country, manual);
+    if (Object.values(features).some(Boolean)) {
+      renderCaptureFeatures(details, features, charge.object.created);
+      await saveCharge(ctx, charge);
+    }
+  }
   pi.next_action = null;
   loaded.internal.authenticated = false;
   if (decision.result === 'declined') {

@@ -103,7 +103,10 @@ async function chargeToRefund(ctx: MutationContext, input: CreateInput): Promise
     throw invalidRequest(`Charge ${charge.id} does not belong to PaymentIntent ${intent.id}.`, { param: 'charge' });
   }
   if (charge.status !== 'succeeded') throw noSuccessfulCharge(charge, charge.payment_intent, param);
-  if (!charge.captured) throw cancelInstead(charge.payment_intent, param);
+  // Uncaptured, or a multicapture still holding part of its authorisation: cancel releases it.
+  if (!charge.captured || charge.amount_captured + charge.amount_refunded < charge.amount) {
+    throw cancelInstead(charge.payment_intent, param);
+  }
   if (await chargedBack(ctx, charge)) {
     throw invalidRequest(`Charge ${charge.id} has been charged back; cannot issue a refund.`, {
       code: 'charge_disputed',
@@ -119,7 +122,7 @@ async function chargeToRefund(ctx: MutationContext, input: CreateInput): Promise
  * authorised amount less everything refunded or released.
  */
 function refundAmount(charge: Charge, requested: number | null | undefined): number {
-  const remaining = charge.amount - charge.amount_refunded;
+  const remaining = refundableTotal(charge) - charge.amount_refunded;
   if (requested == null) {
     if (remaining <= 0) {
       throw invalidRequest(`Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
@@ -137,6 +140,14 @@ function refundAmount(charge: Charge, requested: number | null | undefined): num
     );
   }
   return requested;
+}
+
+/**
+ * What refunds and releases may add up to: the authorisation, or more after an overcapture (which
+ * captured beyond it and released nothing).
+ */
+function refundableTotal(charge: Charge): number {
+  return Math.max(charge.amount, charge.amount_captured);
 }
 
 /** The refund's debit: the refunded amount leaves the balance at once, and no fee is returned. */
@@ -160,7 +171,7 @@ async function saveRefund(ctx: MutationContext, refund: Refund, opts: { update?:
 
 /** Recomputes `refunded` after `amount_refunded` changed: true only when everything captured is refunded. */
 function setRefunded(charge: Charge): void {
-  charge.refunded = charge.amount_captured > 0 && charge.amount_refunded === charge.amount;
+  charge.refunded = charge.amount_captured > 0 && charge.amount_refunded === refundableTotal(charge);
 }
 
 export async function createRefund(ctx: MutationContext, input: CreateInput): Promise<Refund> {
