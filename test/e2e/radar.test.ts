@@ -370,3 +370,37 @@ describe('value lists', () => {
     }
   });
 });
+
+describe('on the wire', () => {
+  it('list envelopes, the deleted value list body, unknown parameters', async () => {
+    const { key, stripe } = newAccount(server);
+    const pi = await pay(stripe, { payment_method: 'pm_card_riskLevelElevated' });
+    const reviews = await http(server, 'GET', '/v1/reviews?limit=1', { key });
+    assert.equal(reviews.status, 200);
+    assert.equal(reviews.json.object, 'list');
+    assert.equal(reviews.json.url, '/v1/reviews');
+    assert.equal(reviews.json.data[0].id, pi.review);
+    assert.deepEqual(Object.keys(reviews.json.data[0]).slice(0, 2), ['id', 'object']);
+    // `open` is what Stripe lists by, not a parameter.
+    const open = await http(server, 'GET', '/v1/reviews?open=false', { key });
+    assert.equal(open.status, 400);
+    assert.equal(open.json.error.code, 'parameter_unknown');
+
+    const created = await http(server, 'POST', '/v1/radar/value_lists', {
+      key,
+      body: 'alias=wire_list&name=Wire&item_type=email&metadata[a]=b',
+    });
+    assert.equal(created.status, 200, created.text);
+    assert.equal(created.json.object, 'radar.value_list');
+    assert.equal(created.json.livemode, false);
+    const deleted = await http(server, 'DELETE', `/v1/radar/value_lists/${created.json.id}`, { key });
+    assert.equal(deleted.status, 200);
+    assert.equal(
+      deleted.text,
+      `${JSON.stringify({ id: created.json.id, object: 'radar.value_list', deleted: true }, null, 2)}\n`,
+    );
+    const again = await http(server, 'DELETE', `/v1/radar/value_lists/${created.json.id}`, { key });
+    assert.equal(again.status, 404);
+    assert.equal(again.json.error.code, 'resource_missing');
+  });
+});
