@@ -6,7 +6,6 @@
  */
 import { cardByKey } from '../cards/network.js';
 import { emitEvent } from '../events/outbox.js';
-import type { Charge } from '../payments/charges/object.js';
 import type { LoadedCharge } from '../payments/charges/service.js';
 import { registerExpandable } from '../platform/expand.js';
 import { newId } from '../platform/ids.js';
@@ -71,10 +70,13 @@ export async function raiseEarlyFraudWarningIfReported(ctx: MutationContext, loa
 }
 
 /**
- * Re-evaluates `actionable` for the warnings of `charge` after it was refunded or disputed: a
- * warning stops being actionable once the charge is disputed or refunded in full.
+ * Re-evaluates `actionable` for the warnings of a charge after it was refunded or disputed: a
+ * warning stops being actionable once the charge is disputed or refunded in full. Only the cards
+ * that raise warnings have any, so other charges cost no query.
  */
-export async function updateEarlyFraudWarningsOf(ctx: MutationContext, charge: Charge): Promise<void> {
+export async function updateEarlyFraudWarningsOf(ctx: MutationContext, loaded: LoadedCharge): Promise<void> {
+  if (!cardByKey(loaded.internal.card)?.behaviour.earlyFraudWarning) return;
+  const charge = loaded.object;
   const actionable = !charge.disputed && !charge.refunded;
   const page = await ctx.tx.listObjects({
     account: ctx.account.id,

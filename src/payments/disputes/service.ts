@@ -222,7 +222,7 @@ async function openDispute(ctx: MutationContext, job: Job): Promise<void> {
   if (!inquiry) await emitEvent(ctx, 'charge.dispute.funds_withdrawn', saved);
   // Radar's pending questions about the payment are answered by the dispute.
   await closeReviewOf(ctx, charge, 'disputed');
-  await updateEarlyFraudWarningsOf(ctx, charge);
+  await updateEarlyFraudWarningsOf(ctx, loaded);
   await scheduleDue(ctx, saved);
 }
 

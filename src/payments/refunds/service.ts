@@ -222,7 +222,7 @@ export async function createRefund(ctx: MutationContext, input: CreateInput): Pr
   await emitEvent(ctx, 'charge.refunded', charge, before);
   // A refund settles what Radar flagged: the review closes, a fully refunded warning is moot.
   await closeReviewOf(ctx, charge, refund.reason === 'fraudulent' ? 'refunded_as_fraud' : 'refunded');
-  await updateEarlyFraudWarningsOf(ctx, charge);
+  await updateEarlyFraudWarningsOf(ctx, loaded);
   if (behaviour) {
     await scheduleJob(ctx, {
       dueAt: ctx.clock.now() + ASYNC_REFUND_DELAY,
@@ -339,7 +339,7 @@ async function failRefund(ctx: MutationContext, job: Job): Promise<void> {
 
   await emitEvent(ctx, 'refund.failed', saved);
   await emitRefundUpdated(ctx, saved, before);
-  await updateEarlyFraudWarningsOf(ctx, loaded.object);
+  await updateEarlyFraudWarningsOf(ctx, loaded);
 }
 
 /** What runs when a refund's scheduled job comes due, by job kind. */
