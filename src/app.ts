@@ -41,6 +41,7 @@ import { createLogger, type Logger } from './platform/log.js';
 import { Router } from './platform/operation.js';
 import { listeningUrl, parsePublicUrl } from './platform/public-url.js';
 import { type JobHandler, Scheduler } from './platform/scheduler.js';
+import { radarOperations } from './radar/routes.js';
 import { RequestLog, type RequestLogLimits, requestLogOperations } from './sandbank/request-log.js';
 import { sandbankOperations } from './sandbank/routes.js';
 import { openStore } from './store/index.js';
@@ -65,6 +66,7 @@ export const operations = [
   ...disputeOperations,
   ...balanceOperations,
   ...payoutOperations,
+  ...radarOperations,
   ...eventOperations,
   ...webhookEndpointOperations,
   ...accountOperations,

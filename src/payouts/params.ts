@@ -24,6 +24,8 @@ export const retrievePayoutParams = params({ expand: expandParam });
 
 export const cancelPayoutParams = params({ expand: expandParam });
 
+export const reversePayoutParams = params({ expand: expandParam, metadata: p.stringMap() });
+
 export const listPayoutsParams = params({
   ...listParams,
   arrival_date: p.range(),

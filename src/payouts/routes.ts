@@ -9,9 +9,18 @@ import {
   createPayoutParams,
   listPayoutsParams,
   retrievePayoutParams,
+  reversePayoutParams,
   updatePayoutParams,
 } from './params.js';
-import { advancePayout, cancelPayout, createPayout, listPayouts, PAYOUT_JOB, updatePayout } from './service.js';
+import {
+  advancePayout,
+  cancelPayout,
+  createPayout,
+  listPayouts,
+  PAYOUT_JOB,
+  reversePayout,
+  updatePayout,
+} from './service.js';
 
 export const payoutOperations: Operation[] = [
   writeOperation({
@@ -38,6 +47,14 @@ export const payoutOperations: Operation[] = [
     params: cancelPayoutParams,
     returns: { object: PAYOUT },
     handler: async (ctx, _input, { id }) => (await cancelPayout(ctx, id as string)) as unknown as Json,
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/payouts/:id/reverse',
+    name: 'payouts.reverse',
+    params: reversePayoutParams,
+    returns: { object: PAYOUT },
+    handler: async (ctx, input, { id }) => (await reversePayout(ctx, id as string, input)) as unknown as Json,
   }),
   readOperation({
     method: 'GET',

@@ -23,13 +23,13 @@ import { requireCurrency } from '../money/currencies.js';
 import { instantPayoutFee } from '../money/pricing.js';
 import { invalidRequest, resourceMissing, StripeError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
-import { type ListEnvelope, type ListInput, listPage } from '../platform/list.js';
+import { allObjects, type ListEnvelope, listPage, listPageInMemory } from '../platform/list.js';
 import { applyMetadata } from '../platform/metadata.js';
 import { loadObject, saveObject, sortFields } from '../platform/objects.js';
 import type { MutationContext, WriteContext } from '../platform/operation.js';
 import type { Range } from '../platform/params.js';
 import { scheduleJob } from '../platform/scheduler.js';
-import type { Account, Cursor, Job, Reader } from '../store/store.js';
+import type { Account, Job, Reader } from '../store/store.js';
 import { PAYOUT, type Payout, payoutIndexFields, transition } from './object.js';
 import type { createPayoutParams, listPayoutsParams, updatePayoutParams } from './params.js';
 
@@ -190,7 +190,12 @@ export async function updatePayout(ctx: WriteContext, id: string, input: UpdateI
  * `payout_failure` transaction, available at once, recorded as the payout's
  * `failure_balance_transaction`.
  */
-async function returnFunds(ctx: MutationContext, payout: Payout, type: 'payout_cancel' | 'payout_failure') {
+async function returnFunds(
+  ctx: MutationContext,
+  payout: Payout,
+  type: 'payout_cancel' | 'payout_failure',
+  availableOn?: number,
+) {
   const original = payout.balance_transaction
     ? (await loadObject<BalanceTransaction>(ctx.tx, ctx.account.id, payout.balance_transaction, BALANCE_TRANSACTION))
         .object
@@ -208,6 +213,7 @@ async function returnFunds(ctx: MutationContext, payout: Payout, type: 'payout_c
       description: f.description,
       type: f.type,
     })),
+    ...(availableOn !== undefined ? { availableOn } : {}),
   });
   payout.failure_balance_transaction = txn.id;
 }
@@ -226,6 +232,105 @@ export async function cancelPayout(ctx: WriteContext, id: string): Promise<Payou
   return payout;
 }
 
+// ---- reversals ----
+
+/** How long after its arrival a payout may still be reversed (Stripe: less than 90 days). */
+const REVERSAL_WINDOW = 90 * 86_400;
+
+/** Where Stripe can debit a bank account back: the US and Canada. */
+const REVERSIBLE_COUNTRIES = ['US', 'CA'];
+
+/** Stripe's reasons a payout cannot be reversed, checked in this order. */
+function checkReversible(ctx: WriteContext, payout: Payout): void {
+  const refuse = (message: string) => invalidRequest(message);
+  if (payout.original_payout)
+    throw refuse(`Payout ${payout.id} reverses another payout and cannot itself be reversed.`);
+  if (payout.reversed_by) throw refuse(`Payout ${payout.id} has already been reversed by ${payout.reversed_by}.`);
+  if (payout.method === 'instant') throw refuse('Instant payouts cannot be reversed.');
+  if (payout.status === 'pending') {
+    throw refuse(`Payout ${payout.id} is still pending: cancel it instead with /v1/payouts/${payout.id}/cancel.`);
+  }
+  if (payout.status !== 'in_transit' && payout.status !== 'paid') {
+    throw refuse(
+      `Payout ${payout.id} cannot be reversed because it has a status of ${payout.status}. Only payouts that are in_transit or paid can be reversed.`,
+    );
+  }
+  if (!REVERSIBLE_COUNTRIES.includes(ctx.account.country)) {
+    throw refuse('Only payouts to bank accounts in the US or Canada can be reversed.');
+  }
+  if (ctx.clock.now() - payout.arrival_date >= REVERSAL_WINDOW) {
+    throw refuse(`Payout ${payout.id} arrived more than 90 days ago and can no longer be reversed.`);
+  }
+}
+
+/**
+ * `POST /v1/payouts/:id/reverse`: debits the destination bank account back. The reversal is a new
+ * payout of the negated amount (`original_payout`; the original gets `reversed_by`), `pending`
+ * until its arrival date, when it is `paid` and its credit to the balance becomes available.
+ * Events: `payout.updated` (the original), then `payout.created` (the reversal).
+ */
+export async function reversePayout(
+  ctx: WriteContext,
+  id: string,
+  input: { metadata?: Record<string, string> | null },
+): Promise<Payout> {
+  await ctx.tx.lockAccount(ctx.account.id);
+  const original = await loadForUpdate(ctx, id);
+  checkReversible(ctx, original);
+  const now = ctx.clock.now();
+  const reversalId = newId('po', 24);
+  const arrival = availableOnAfter(now, 3);
+  const txn = await recordBalanceTransaction(ctx, {
+    amount: original.amount,
+    currency: original.currency,
+    type: 'payout',
+    reportingCategory: 'payout_reversal',
+    source: reversalId,
+    description: original.description,
+    availableOn: arrival,
+  });
+  const reversal = sortFields<Payout>({
+    ...original,
+    id: reversalId,
+    amount: -original.amount,
+    arrival_date: arrival,
+    automatic: false,
+    balance_transaction: txn.id,
+    created: now,
+    failure_balance_transaction: null,
+    failure_code: null,
+    failure_message: null,
+    metadata: applyMetadata({}, input.metadata),
+    original_payout: original.id,
+    reconciliation_status: 'not_applicable',
+    reversed_by: null,
+    status: 'pending',
+    trace_id: { status: 'pending', value: null },
+  });
+  const before = structuredClone(original);
+  original.reversed_by = reversal.id;
+  await save(ctx, original);
+  await save(ctx, reversal, false);
+  await emitEvent(ctx, 'payout.updated', original, before);
+  await emitEvent(ctx, 'payout.created', reversal);
+  await scheduleJob(ctx, { dueAt: arrival, kind: PAYOUT_JOB, target: reversal.id, payload: {} });
+  return reversal;
+}
+
+/** The original payout failed while its reversal was still pending: Stripe cancels the reversal. */
+async function cancelPendingReversal(ctx: MutationContext, id: string): Promise<void> {
+  const reversal = await loadForUpdate(ctx, id);
+  if (reversal.status !== 'pending') return;
+  const before = structuredClone(reversal);
+  transition(reversal, 'canceled');
+  // The credit was never available: its undoing becomes available when the credit would have.
+  await returnFunds(ctx, reversal, 'payout_cancel', reversal.arrival_date);
+  for (const job of await ctx.tx.jobsFor(ctx.account.id, id)) await ctx.tx.deleteJob(job.seq);
+  await save(ctx, reversal);
+  await emitEvent(ctx, 'payout.canceled', reversal);
+  await emitEvent(ctx, 'payout.updated', reversal, before);
+}
+
 /**
  * The `payout.advance` job: a pending standard payout goes in transit (and is scheduled again for
  * its arrival date); an in-transit (or pending instant) payout is paid, or fails if its destination
@@ -235,7 +340,8 @@ export async function advancePayout(ctx: MutationContext, job: Job): Promise<voi
   await ctx.tx.lockAccount(ctx.account.id);
   const payout = await loadForUpdate(ctx, job.target);
   const before = structuredClone(payout);
-  if (payout.status === 'pending' && payout.method === 'standard') {
+  // A reversal is a debit the bank completes on its arrival date: it has no in-transit stage.
+  if (payout.status === 'pending' && payout.method === 'standard' && !payout.original_payout) {
     transition(payout, 'in_transit');
     await save(ctx, payout);
     await emitEvent(ctx, 'payout.updated', payout, before);
@@ -251,6 +357,7 @@ export async function advancePayout(ctx: MutationContext, job: Job): Promise<voi
     await returnFunds(ctx, payout, 'payout_failure');
     await save(ctx, payout);
     await emitEvent(ctx, 'payout.failed', payout);
+    if (payout.reversed_by) await cancelPendingReversal(ctx, payout.reversed_by);
   } else {
     transition(payout, 'paid');
     await save(ctx, payout);
@@ -281,66 +388,12 @@ export async function listPayouts(reader: Reader, account: string, input: ListPa
   const filters = Object.keys(equals).length > 0 ? { equals } : {};
   const arrival = input.arrival_date;
   if (!arrival) return listPage(reader, { account, type: PAYOUT, url, input, ...filters });
-
-  const matching: { payout: Payout; created: number; seq: number }[] = [];
-  let after: Cursor | undefined;
-  for (;;) {
-    const page = await reader.listObjects({
-      account,
-      type: PAYOUT,
-      limit: 100,
-      ...filters,
-      ...(input.created ? { created: input.created } : {}),
-      ...(after ? { after } : {}),
-    });
-    for (const row of page.rows) {
-      const payout = JSON.parse(row.json) as Payout;
-      if (inRange(payout.arrival_date, arrival)) matching.push({ payout, created: row.created, seq: row.seq });
-    }
-    const last = page.rows[page.rows.length - 1];
-    if (!page.hasMore || !last) break;
-    after = { created: last.created, seq: last.seq };
-  }
-  return pageInMemory(reader, account, matching, input, url);
-}
-
-/** One page of `items` (newest first) by Stripe's cursor rules, as the store would page them. */
-async function pageInMemory(
-  reader: Reader,
-  account: string,
-  items: { payout: Payout; created: number; seq: number }[],
-  input: ListInput,
-  url: string,
-): Promise<ListEnvelope> {
-  if (input.starting_after && input.ending_before) {
-    throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', {
-      param: 'ending_before',
-    });
-  }
-  const limit = input.limit ?? 10;
-  const cursorOf = async (id: string, param: string): Promise<Cursor> => {
-    const row = await reader.getObject(account, id);
-    if (!row || row.type !== PAYOUT) throw resourceMissing(PAYOUT, id, param);
-    return { created: row.created, seq: row.seq };
-  };
-  const older = (i: Cursor, c: Cursor) => i.created < c.created || (i.created === c.created && i.seq < c.seq);
-  let window: typeof items;
-  let hasMore: boolean;
-  if (input.ending_before) {
-    const c = await cursorOf(input.ending_before, 'ending_before');
-    const newer = items.filter((i) => older(c, i));
-    window = newer.slice(Math.max(0, newer.length - limit));
-    hasMore = newer.length > limit;
-  } else {
-    const c = input.starting_after ? await cursorOf(input.starting_after, 'starting_after') : undefined;
-    const rest = c ? items.filter((i) => older(i, c)) : items;
-    window = rest.slice(0, limit);
-    hasMore = rest.length > limit;
-  }
-  return {
-    object: 'list',
-    data: window.map((i) => i.payout as unknown as Record<string, unknown>),
-    has_more: hasMore,
-    url,
-  };
+  const rows = await allObjects(reader, {
+    account,
+    type: PAYOUT,
+    ...filters,
+    ...(input.created ? { created: input.created } : {}),
+  });
+  const items = rows.filter((r) => inRange((r.object as unknown as Payout).arrival_date, arrival));
+  return listPageInMemory(reader, { account, type: PAYOUT, url, input, items });
 }

@@ -111,3 +111,62 @@ export async function searchPage(
 
 // `total_count` is computed by the search query itself when requested; expansion keeps it.
 registerExpandable('search_result', 'total_count', { kind: 'includable', resolve: async (r) => r.total_count });
+
+/** An object read from the store with its keyset position, for lists filtered in memory. */
+export interface Positioned {
+  object: Record<string, unknown>;
+  created: number;
+  seq: number;
+}
+
+/**
+ * Every object of a list query (all pages), newest first: for filters the store cannot index
+ * (ranges on other fields, substring matches), which a sandbox account's few objects make cheap.
+ */
+export async function allObjects(reader: Reader, query: Omit<ListQuery, 'limit' | 'after'>): Promise<Positioned[]> {
+  const out: Positioned[] = [];
+  let after: Cursor | undefined;
+  for (;;) {
+    const page = await reader.listObjects({ ...query, limit: 100, ...(after ? { after } : {}) });
+    for (const row of page.rows) {
+      out.push({ object: JSON.parse(row.json) as Record<string, unknown>, created: row.created, seq: row.seq });
+    }
+    const last = page.rows[page.rows.length - 1];
+    if (!page.hasMore || !last) return out;
+    after = { created: last.created, seq: last.seq };
+  }
+}
+
+/**
+ * One page of `items` (already filtered, newest first) by Stripe's cursor rules, as `listPage`
+ * would page them in the store: `starting_after` / `ending_before` name objects of `type`.
+ */
+export async function listPageInMemory(
+  reader: Reader,
+  opts: { account: string; type: string; url: string; input: ListInput; items: Positioned[] },
+): Promise<ListEnvelope> {
+  const { input, items } = opts;
+  if (input.starting_after && input.ending_before) {
+    throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', {
+      param: 'ending_before',
+    });
+  }
+  const limit = input.limit ?? 10;
+  const older = (i: Cursor, c: Cursor) => i.created < c.created || (i.created === c.created && i.seq < c.seq);
+  let window: Positioned[];
+  let hasMore: boolean;
+  if (input.ending_before) {
+    const c = await cursorFor(reader, opts.account, opts.type, input.ending_before, 'ending_before');
+    const newer = items.filter((i) => older(c, i));
+    window = newer.slice(Math.max(0, newer.length - limit));
+    hasMore = newer.length > limit;
+  } else {
+    const c = input.starting_after
+      ? await cursorFor(reader, opts.account, opts.type, input.starting_after, 'starting_after')
+      : undefined;
+    const rest = c ? items.filter((i) => older(i, c)) : items;
+    window = rest.slice(0, limit);
+    hasMore = rest.length > limit;
+  }
+  return { object: 'list', data: window.map((i) => i.object), has_more: hasMore, url: opts.url };
+}

@@ -45,6 +45,8 @@ export function listOperation<P extends ListInput>(def: {
   type: string;
   params: Field<P>;
   filters?: Record<string, ListFilter>;
+  /** Indexed fields every page is narrowed by, whatever the request says (e.g. open reviews only). */
+  fixed?: Record<string, string>;
 }): Operation {
   return readOperation({
     method: 'GET',
@@ -53,7 +55,7 @@ export function listOperation<P extends ListInput>(def: {
     params: def.params,
     returns: { list: def.type },
     handler: async (ctx, input) => {
-      const equals: Record<string, string> = {};
+      const equals: Record<string, string> = { ...def.fixed };
       for (const [param, filter] of Object.entries(def.filters ?? {})) {
         const value = (input as Record<string, unknown>)[param];
         if (typeof value !== 'string' || value === '') continue;

@@ -53,7 +53,8 @@ export interface Charge {
   receipt_number: string | null;
   receipt_url: string | null;
   refunded: boolean;
-  review: null;
+  /** The Radar review the payment was placed in (radar/reviews.ts). */
+  review: string | null;
   shipping: unknown;
   source: null;
   source_transfer: null;

@@ -24,6 +24,8 @@ import { loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import type { JobHandler } from '../../platform/scheduler.js';
 import { scheduleJob } from '../../platform/scheduler.js';
+import { updateEarlyFraudWarningsOf } from '../../radar/early-fraud-warnings.js';
+import { closeReviewOf } from '../../radar/reviews.js';
 import type { Job } from '../../store/store.js';
 import { DISPUTE_JOB, loadCharge, saveCharge, setDisputeOpener } from '../charges/service.js';
 import {
@@ -218,6 +220,9 @@ async function openDispute(ctx: MutationContext, job: Job): Promise<void> {
   await saveCharge(ctx, loaded);
   await emitEvent(ctx, 'charge.dispute.created', saved);
   if (!inquiry) await emitEvent(ctx, 'charge.dispute.funds_withdrawn', saved);
+  // Radar's pending questions about the payment are answered by the dispute.
+  await closeReviewOf(ctx, charge, 'disputed');
+  await updateEarlyFraudWarningsOf(ctx, loaded);
   await scheduleDue(ctx, saved);
 }
 

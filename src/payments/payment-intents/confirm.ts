@@ -10,8 +10,10 @@ import { emitEvent } from '../../events/outbox.js';
 import { docUrl, invalidRequest, StripeError } from '../../platform/errors.js';
 import { saveObject } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
+import { raiseEarlyFraudWarningIfReported } from '../../radar/early-fraud-warnings.js';
+import { openReviewIfElevated } from '../../radar/reviews.js';
 import { authorizePayment, type Decision } from '../authorization.js';
-import { afterCapture, createCharge } from '../charges/service.js';
+import { afterCapture, createCharge, saveCharge } from '../charges/service.js';
 import type { PaymentMethod } from '../payment-methods/object.js';
 import {
   attachTo,
@@ -23,6 +25,12 @@ import {
   usablePaymentMethod,
 } from '../payment-methods/service.js';
 import { authenticationUrl } from '../three-d-secure/url.js';
+import {
+  type CaptureOptionName,
+  captureFeatures,
+  renderCaptureFeatures,
+  withCaptureOptions,
+} from './capture-features.js';
 import {
   lockedFieldError,
   PAYMENT_INTENT,
@@ -53,7 +61,11 @@ export interface ConfirmInput {
   shipping?: unknown;
   capture_method?: PaymentIntent['capture_method'] | null;
   payment_method_options?: {
-    card?: { request_three_d_secure?: 'any' | 'automatic' | 'challenge' | null } | null;
+    card?:
+      | ({ request_three_d_secure?: 'any' | 'automatic' | 'challenge' | null } & Partial<
+          Record<CaptureOptionName, 'if_available' | 'never' | null>
+        >)
+      | null;
   } | null;
 }
 
@@ -107,6 +119,10 @@ async function prepare(ctx: MutationContext, loaded: LoadedIntent, input: Confir
   if (input.capture_method) pi.capture_method = input.capture_method;
   const tds = input.payment_method_options?.card?.request_three_d_secure;
   if (tds) pi.payment_method_options.card.request_three_d_secure = tds;
+  pi.payment_method_options.card = withCaptureOptions(
+    pi.payment_method_options.card,
+    input.payment_method_options?.card,
+  );
   let pm: LoadedPaymentMethod | undefined;
   if (input.payment_method_data) pm = await createFromData(ctx, input.payment_method_data, 'payment_method_data[card]');
   else if (input.payment_method) {
@@ -214,9 +230,17 @@ async function settleAttempt(
     result: decision.result === 'authorized' ? { authorized: true } : { authorized: false, decline: decision.decline },
     threeDSecure: decision.threeDSecure,
     manualCapture: manual,
-    incrementalAuthorization: pi.payment_method_options.card.request_incremental_authorization === 'if_available',
   });
   pi.latest_charge = charge.object.id;
+  const details = charge.object.payment_method_details?.card;
+  if (decision.result === 'authorized' && details) {
+    // What the network grants of the flexible-capture features the merchant asked for.
+    const features = captureFeatures(pi.payment_method_options.card, card, ctx.account.country, manual);
+    if (Object.values(features).some(Boolean)) {
+      renderCaptureFeatures(details, features, charge.object.created);
+      await saveCharge(ctx, charge);
+    }
+  }
   pi.next_action = null;
   loaded.internal.authenticated = false;
   if (decision.result === 'declined') {
@@ -224,12 +248,15 @@ async function settleAttempt(
     return fail(ctx, loaded, pm, decision.decline, throwOnDecline, charge.object.id);
   }
   await keepPaymentMethod(ctx, pi, pm);
+  // Radar looks at every successful charge: an elevated-risk one goes to the review queue.
+  pi.review = await openReviewIfElevated(ctx, charge);
   if (manual) {
     pi.amount_capturable = pi.amount;
     transition(pi, 'requires_capture');
     await saveIntent(ctx, loaded);
     await emitEvent(ctx, 'payment_intent.amount_capturable_updated', pi);
     await emitEvent(ctx, 'charge.succeeded', charge.object);
+    await raiseEarlyFraudWarningIfReported(ctx, charge);
     return pi;
   }
   pi.amount_received = pi.amount;
@@ -238,6 +265,7 @@ async function settleAttempt(
   await afterCapture(ctx, charge, pi.capture_method === 'automatic');
   await emitEvent(ctx, 'payment_intent.succeeded', pi);
   await emitEvent(ctx, 'charge.succeeded', charge.object);
+  await raiseEarlyFraudWarningIfReported(ctx, charge);
   return pi;
 }
 

@@ -110,7 +110,8 @@ export interface PaymentIntent {
   payment_record: null;
   processing: null;
   receipt_email: string | null;
-  review: null;
+  /** The Radar review of its charge (radar/reviews.ts). */
+  review: string | null;
   setup_future_usage: 'off_session' | 'on_session' | null;
   shipping: unknown;
   source: null;
@@ -125,7 +126,10 @@ export interface CardOptions {
   installments: null;
   mandate_options: null;
   network: string | null;
+  request_extended_authorization?: 'if_available' | 'never';
   request_incremental_authorization?: 'if_available' | 'never';
+  request_multicapture?: 'if_available' | 'never';
+  request_overcapture?: 'if_available' | 'never';
   request_three_d_secure: 'any' | 'automatic' | 'challenge';
 }
 
@@ -136,6 +140,8 @@ export interface PaymentIntentState {
   offSession?: boolean;
   /** The cardholder authenticated (3-D Secure) for the current payment method. */
   authenticated?: boolean;
+  /** Captures made so far of a multicapture payment (Stripe allows at most 50). */
+  captures?: number;
 }
 
 /** The fields a publishable key (Stripe.js, with the client secret) may see. */

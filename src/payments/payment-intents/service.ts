@@ -3,17 +3,22 @@
  * cancel, increment an authorisation. Each action checks the status table first and answers
  * Stripe's `payment_intent_unexpected_state` when it does not allow the move.
  */
+import { availableOnAfter, recordBalanceTransaction } from '../../balance/transactions.js';
 import { CUSTOMER } from '../../customers/object.js';
 import { emitEvent } from '../../events/outbox.js';
 import { checkChargeAmount, requireCurrency } from '../../money/currencies.js';
+import { cardProcessingFee } from '../../money/pricing.js';
 import { invalidRequest } from '../../platform/errors.js';
 import { newId, randomBase62 } from '../../platform/ids.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { loadObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
+import { closeReviewOf } from '../../radar/reviews.js';
 import { type IntentDefaults, LATEST_INTENT_DEFAULTS } from '../../versions/requests.js';
+import type { Charge } from '../charges/object.js';
 import { afterCapture, loadCharge, saveCharge } from '../charges/service.js';
 import { createFromData, usablePaymentMethod } from '../payment-methods/service.js';
+import { MAX_CAPTURES, maximumCapturable, withCaptureOptions } from './capture-features.js';
 import { type ConfirmInput, confirmIntent, finishAuthentication, type LoadedIntent, saveIntent } from './confirm.js';
 import {
   ALLOWED_FROM,
@@ -23,6 +28,7 @@ import {
   type PaymentIntentState,
   requireStatus,
   transition,
+  unexpectedState,
 } from './object.js';
 import type {
   cancelPaymentIntentParams,
@@ -157,9 +163,6 @@ export async function createPaymentIntent(
         installments: null,
         mandate_options: null,
         network: input.payment_method_options?.card?.network ?? null,
-        ...(input.payment_method_options?.card?.request_incremental_authorization
-          ? { request_incremental_authorization: input.payment_method_options.card.request_incremental_authorization }
-          : {}),
         request_three_d_secure: input.payment_method_options?.card?.request_three_d_secure ?? 'automatic',
       },
     },
@@ -177,6 +180,10 @@ export async function createPaymentIntent(
     transfer_data: null,
     transfer_group: input.transfer_group ?? null,
   });
+  pi.payment_method_options.card = withCaptureOptions(
+    pi.payment_method_options.card,
+    input.payment_method_options?.card,
+  );
   const loaded: LoadedIntent = { object: pi, internal: { returnUrl: input.return_url ?? null } };
   // Without confirmation the PaymentMethod is only recorded (a test id becomes a real pm_ now).
   if (!input.confirm) {
@@ -260,6 +267,10 @@ export async function updatePaymentIntent(
   }
   const tds = input.payment_method_options?.card?.request_three_d_secure;
   if (tds) pi.payment_method_options.card.request_three_d_secure = tds;
+  pi.payment_method_options.card = withCaptureOptions(
+    pi.payment_method_options.card,
+    input.payment_method_options?.card,
+  );
   pi.metadata = applyMetadata(pi.metadata, input.metadata);
   let newPm: string | undefined;
   if (input.payment_method_data) {
@@ -293,6 +304,17 @@ export async function confirmPaymentIntent(
   return confirmIntent(ctx, await loadIntent(ctx, id), input);
 }
 
+const CAPTURE_TOO_LARGE =
+  'The payment could not be captured because the requested capture amount is greater than the authorized amount. If you are trying to collect a tip or over-capture, your account might not be configured for those features. Contact us via https://support.stripe.com/contact/';
+
+/**
+ * Captures an authorised card payment: all that is capturable, or `amount_to_capture`. A partial
+ * capture releases the rest (shown as refunded on the charge) unless multicapture is available and
+ * `final_capture=false`, in which case the intent stays `requires_capture` with less capturable, to
+ * be captured again (`charge.captured` each time, each capture its own balance transaction). With
+ * overcapture available a final capture may exceed the authorisation up to the charge's
+ * `overcapture.maximum_amount_capturable`.
+ */
 export async function capturePaymentIntent(
   ctx: MutationContext,
   id: string,
@@ -302,31 +324,78 @@ export async function capturePaymentIntent(
   const pi = loaded.object;
   requireStatus(pi, 'capture');
   refuseConnect(input);
-  const amount = input.amount_to_capture ?? pi.amount_capturable;
-  if (amount > pi.amount_capturable) {
+  const charge = await loadCharge(ctx, pi.latest_charge as string);
+  const details = charge.object.payment_method_details?.card;
+  const multicapture = details?.multicapture.status === 'available';
+  const final = input.final_capture !== false;
+  if (!final && !multicapture) {
     throw invalidRequest(
-      'The payment could not be captured because the requested capture amount is greater than the authorized amount. If you are trying to collect a tip or over-capture, your account might not be configured for those features. Contact us via https://support.stripe.com/contact/',
-      { code: 'amount_too_large', param: 'amount_to_capture' },
+      '`final_capture=false` can only be used when multicapture is available for the PaymentIntent: confirm it with `payment_method_options[card][request_multicapture]=if_available` and check `payment_method_details.card.multicapture.status` on its charge.',
+      { param: 'final_capture' },
     );
   }
-  const charge = await loadCharge(ctx, pi.latest_charge as string);
+  const captures = loaded.internal.captures ?? 0;
+  if (captures >= MAX_CAPTURES) {
+    throw unexpectedState(
+      pi,
+      `This PaymentIntent has already been captured ${MAX_CAPTURES} times, the most Stripe allows.`,
+    );
+  }
+  const amount = input.amount_to_capture ?? pi.amount_capturable;
+  // Overcapture lifts the ceiling of the last capture of an untouched authorisation only.
+  const ceiling =
+    final && captures === 0 && details?.overcapture.status === 'available'
+      ? details.overcapture.maximum_amount_capturable
+      : pi.amount_capturable;
+  if (amount > ceiling) {
+    throw invalidRequest(CAPTURE_TOO_LARGE, { code: 'amount_too_large', param: 'amount_to_capture' });
+  }
+  const firstCapture = !charge.object.captured;
   charge.object.captured = true;
-  charge.object.amount_captured = amount;
-  // A partial capture releases the rest of the authorisation; Stripe shows it as refunded.
-  charge.object.amount_refunded = charge.object.amount - amount;
+  charge.object.amount_captured += amount;
   if (input.statement_descriptor !== undefined) pi.statement_descriptor = input.statement_descriptor;
   if (input.statement_descriptor_suffix !== undefined)
     pi.statement_descriptor_suffix = input.statement_descriptor_suffix;
   pi.metadata = applyMetadata(pi.metadata, input.metadata);
-  pi.amount_received = amount;
-  pi.amount_capturable = 0;
-  transition(pi, 'succeeded');
+  pi.amount_received += amount;
+  pi.amount_capturable = Math.max(0, pi.amount_capturable - amount);
+  loaded.internal.captures = captures + 1;
+  const done = final || pi.amount_capturable === 0;
+  if (done) {
+    // What was authorised and not captured is released; Stripe shows it as refunded.
+    charge.object.amount_refunded += Math.max(0, charge.object.amount - charge.object.amount_captured);
+    pi.amount_capturable = 0;
+    transition(pi, 'succeeded');
+  }
   await saveCharge(ctx, charge);
   await saveIntent(ctx, loaded);
-  await afterCapture(ctx, charge, true);
+  // The first capture settles through the charge's own balance transaction; later ones add theirs.
+  if (firstCapture) await afterCapture(ctx, charge, true);
+  else await recordAdditionalCapture(ctx, charge.object, amount);
   await emitEvent(ctx, 'charge.captured', charge.object);
-  await emitEvent(ctx, 'payment_intent.succeeded', pi);
+  await emitEvent(ctx, done ? 'payment_intent.succeeded' : 'payment_intent.amount_capturable_updated', pi);
   return pi;
+}
+
+/** The balance transaction of a later capture of a multicapture charge, with its own card fee. */
+async function recordAdditionalCapture(ctx: MutationContext, charge: Charge, amount: number): Promise<void> {
+  const fee = cardProcessingFee({
+    accountCountry: ctx.account.country,
+    cardCountry: charge.payment_method_details?.card.country ?? null,
+    currency: charge.currency,
+    amount,
+    custom: ctx.account.pricing,
+  });
+  await recordBalanceTransaction(ctx, {
+    amount,
+    currency: charge.currency,
+    type: 'charge',
+    reportingCategory: 'charge',
+    source: charge.id,
+    description: charge.description,
+    fees: [fee],
+    availableOn: availableOnAfter(ctx.clock.now()),
+  });
 }
 
 export async function cancelPaymentIntent(
@@ -340,10 +409,12 @@ export async function cancelPaymentIntent(
   if (pi.status === 'requires_capture' && pi.latest_charge) {
     // The authorisation is released: the uncaptured charge shows the whole amount refunded.
     const charge = await loadCharge(ctx, pi.latest_charge);
-    charge.object.amount_refunded = charge.object.amount;
-    charge.object.refunded = true;
+    // What a multicapture already captured stays captured; the rest is released.
+    charge.object.amount_refunded = charge.object.amount - charge.object.amount_captured;
+    charge.object.refunded = charge.object.amount_captured === 0;
     await saveCharge(ctx, charge);
     await emitEvent(ctx, 'charge.refunded', charge.object);
+    await closeReviewOf(ctx, charge.object, 'canceled');
   }
   pi.amount_capturable = 0;
   pi.canceled_at = ctx.clock.now();
@@ -363,9 +434,18 @@ export async function incrementAuthorization(
   const loaded = await loadIntent(ctx, id);
   const pi = loaded.object;
   requireStatus(pi, 'increment_authorization');
-  if (pi.payment_method_options.card.request_incremental_authorization !== 'if_available') {
+  const charge = await loadCharge(ctx, pi.latest_charge as string);
+  // The network decides at confirmation (the charge says `available`): asking is not enough,
+  // and a multicapture that has started captures no longer grows.
+  const available = charge.object.payment_method_details?.card.incremental_authorization.status === 'available';
+  if (!available || charge.object.captured) {
+    const asked = pi.payment_method_options.card.request_incremental_authorization === 'if_available';
     throw invalidRequest(
-      'This PaymentIntent is not eligible for incremental authorization: confirm it with `payment_method_options[card][request_incremental_authorization]=if_available`.',
+      asked && !charge.object.captured
+        ? `This PaymentIntent is not eligible for incremental authorization: the card network did not grant it (see \`payment_method_details.card.incremental_authorization.status\` on charge ${charge.object.id}).`
+        : asked
+          ? 'This PaymentIntent is not eligible for incremental authorization: it has already been partially captured.'
+          : 'This PaymentIntent is not eligible for incremental authorization: confirm it with `payment_method_options[card][request_incremental_authorization]=if_available`.',
       { code: 'payment_intent_incremental_authorization_failed' },
     );
   }
@@ -373,9 +453,15 @@ export async function incrementAuthorization(
     throw invalidRequest('The amount must be greater than the currently authorized amount.', { param: 'amount' });
   }
   checkChargeAmount(input.amount, pi.currency);
-  const charge = await loadCharge(ctx, pi.latest_charge as string);
   charge.object.amount = input.amount;
-  if (charge.object.payment_method_details) charge.object.payment_method_details.card.amount_authorized = input.amount;
+  const details = charge.object.payment_method_details?.card;
+  if (details) {
+    details.amount_authorized = input.amount;
+    // Overcapture is reckoned on the authorisation as it now stands.
+    if (details.overcapture.status === 'available') {
+      details.overcapture.maximum_amount_capturable = maximumCapturable(input.amount);
+    } else details.overcapture.maximum_amount_capturable = input.amount;
+  }
   pi.amount = input.amount;
   pi.amount_capturable = input.amount;
   if (input.description !== undefined) pi.description = input.description;

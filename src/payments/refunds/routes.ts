@@ -16,7 +16,7 @@ import {
   retrieveRefundParams,
   updateRefundParams,
 } from './params.js';
-import { cancelRefund, createRefund, updateRefund } from './service.js';
+import { cancelRefund, createRefund, expireRefund, updateRefund } from './service.js';
 
 export { refundJobHandlers } from './service.js';
 
@@ -47,6 +47,14 @@ export const refundOperations: Operation[] = [
     params: cancelRefundParams,
     returns: { object: REFUND },
     handler: async (ctx, _input, { id }) => json(await cancelRefund(ctx, id as string)),
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/test_helpers/refunds/:id/expire',
+    name: 'test_helpers.refunds.expire',
+    params: cancelRefundParams,
+    returns: { object: REFUND },
+    handler: async (ctx, _input, { id }) => json(await expireRefund(ctx, id as string)),
   }),
   listOperation({
     path: '/v1/refunds',

@@ -19,6 +19,8 @@ import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/
 import type { MutationContext } from '../../platform/operation.js';
 import type { JobHandler } from '../../platform/scheduler.js';
 import { scheduleJob } from '../../platform/scheduler.js';
+import { updateEarlyFraudWarningsOf } from '../../radar/early-fraud-warnings.js';
+import { closeReviewOf } from '../../radar/reviews.js';
 import type { Job } from '../../store/store.js';
 import type { Charge } from '../charges/object.js';
 import { type LoadedCharge, loadCharge, saveCharge } from '../charges/service.js';
@@ -101,7 +103,10 @@ async function chargeToRefund(ctx: MutationContext, input: CreateInput): Promise
     throw invalidRequest(`Charge ${charge.id} does not belong to PaymentIntent ${intent.id}.`, { param: 'charge' });
   }
   if (charge.status !== 'succeeded') throw noSuccessfulCharge(charge, charge.payment_intent, param);
-  if (!charge.captured) throw cancelInstead(charge.payment_intent, param);
+  // Uncaptured, or a multicapture still holding part of its authorisation: cancel releases it.
+  if (!charge.captured || charge.amount_captured + charge.amount_refunded < charge.amount) {
+    throw cancelInstead(charge.payment_intent, param);
+  }
   if (await chargedBack(ctx, charge)) {
     throw invalidRequest(`Charge ${charge.id} has been charged back; cannot issue a refund.`, {
       code: 'charge_disputed',
@@ -117,7 +122,7 @@ async function chargeToRefund(ctx: MutationContext, input: CreateInput): Promise
  * authorised amount less everything refunded or released.
  */
 function refundAmount(charge: Charge, requested: number | null | undefined): number {
-  const remaining = charge.amount - charge.amount_refunded;
+  const remaining = refundableTotal(charge) - charge.amount_refunded;
   if (requested == null) {
     if (remaining <= 0) {
       throw invalidRequest(`Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
@@ -135,6 +140,14 @@ function refundAmount(charge: Charge, requested: number | null | undefined): num
     );
   }
   return requested;
+}
+
+/**
+ * What refunds and releases may add up to: the authorisation, or more after an overcapture (which
+ * captured beyond it and released nothing).
+ */
+function refundableTotal(charge: Charge): number {
+  return Math.max(charge.amount, charge.amount_captured);
 }
 
 /** The refund's debit: the refunded amount leaves the balance at once, and no fee is returned. */
@@ -158,7 +171,7 @@ async function saveRefund(ctx: MutationContext, refund: Refund, opts: { update?:
 
 /** Recomputes `refunded` after `amount_refunded` changed: true only when everything captured is refunded. */
 function setRefunded(charge: Charge): void {
-  charge.refunded = charge.amount_captured > 0 && charge.amount_refunded === charge.amount;
+  charge.refunded = charge.amount_captured > 0 && charge.amount_refunded === refundableTotal(charge);
 }
 
 export async function createRefund(ctx: MutationContext, input: CreateInput): Promise<Refund> {
@@ -207,6 +220,9 @@ export async function createRefund(ctx: MutationContext, input: CreateInput): Pr
   await emitEvent(ctx, 'refund.created', refund);
   // Partial refunds emit `charge.refunded` too.
   await emitEvent(ctx, 'charge.refunded', charge, before);
+  // A refund settles what Radar flagged: the review closes, a fully refunded warning is moot.
+  await closeReviewOf(ctx, charge, refund.reason === 'fraudulent' ? 'refunded_as_fraud' : 'refunded');
+  await updateEarlyFraudWarningsOf(ctx, loaded);
   if (behaviour) {
     await scheduleJob(ctx, {
       dueAt: ctx.clock.now() + ASYNC_REFUND_DELAY,
@@ -239,21 +255,18 @@ export async function updateRefund(ctx: MutationContext, id: string, input: Upda
 }
 
 /**
- * Only `requires_action` refunds can be canceled, and card refunds never are, so for Sandbank this
- * always refuses. (Stripe has been seen answering a card refund's cancellation with the unrelated
- * "Charges must be refunded using the /v1/charges/{CHARGE_ID}/refunds endpoint."; the message here
- * says what is wrong instead.)
+ * Ends a `requires_action` refund without paying it (`canceled`): the money never left, so the
+ * charge may be refunded again for that amount. `action` names what ended it in the refusal.
  */
-export async function cancelRefund(ctx: MutationContext, id: string): Promise<Refund> {
+async function endWaitingRefund(ctx: MutationContext, id: string, action: 'canceled' | 'expired'): Promise<Refund> {
   const { object: refund } = await loadRefund(ctx, id);
   if (refund.status !== 'requires_action') {
     throw invalidRequest(
-      `Refund ${refund.id} cannot be canceled because it has a status of ${refund.status}. Only refunds with a status of requires_action can be canceled.`,
+      `Refund ${refund.id} cannot be ${action} because it has a status of ${refund.status}. Only refunds with a status of requires_action can be ${action}.`,
     );
   }
   const before = structuredClone(refund);
   transitionRefund(refund, 'canceled');
-  // The money never left: the charge may be refunded again.
   const loaded = await loadCharge(ctx, refund.charge);
   loaded.object.amount_refunded -= refund.amount;
   setRefunded(loaded.object);
@@ -261,6 +274,25 @@ export async function cancelRefund(ctx: MutationContext, id: string): Promise<Re
   const saved = await saveRefund(ctx, refund, { update: true });
   await emitRefundUpdated(ctx, saved, before);
   return saved;
+}
+
+/**
+ * Only `requires_action` refunds can be canceled, and card refunds never are, so for Sandbank this
+ * always refuses. (Stripe has been seen answering a card refund's cancellation with the unrelated
+ * "Charges must be refunded using the /v1/charges/{CHARGE_ID}/refunds endpoint."; the message here
+ * says what is wrong instead.)
+ */
+export async function cancelRefund(ctx: MutationContext, id: string): Promise<Refund> {
+  return endWaitingRefund(ctx, id, 'canceled');
+}
+
+/**
+ * `POST /v1/test_helpers/refunds/:id/expire`: the customer never gave the details a
+ * `requires_action` refund waits for, and it lapses (`canceled`). Card refunds never wait, so for
+ * Sandbank's card refunds this refuses like a cancellation.
+ */
+export async function expireRefund(ctx: MutationContext, id: string): Promise<Refund> {
+  return endWaitingRefund(ctx, id, 'expired');
 }
 
 // ---- jobs ----
@@ -307,6 +339,7 @@ async function failRefund(ctx: MutationContext, job: Job): Promise<void> {
 
   await emitEvent(ctx, 'refund.failed', saved);
   await emitRefundUpdated(ctx, saved, before);
+  await updateEarlyFraudWarningsOf(ctx, loaded);
 }
 
 /** What runs when a refund's scheduled job comes due, by job kind. */
