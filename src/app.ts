@@ -41,6 +41,7 @@ import { RequestLog, type RequestLogLimits, requestLogOperations } from './sandb
 import { sandbankOperations } from './sandbank/routes.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
+import { tokenOperations } from './tokens/routes.js';
 import { type WebhookOptions, WebhookWorker } from './webhooks/delivery.js';
 import { webhookEndpointOperations } from './webhooks/endpoints.js';
 import { webhookControlOperations } from './webhooks/routes.js';
@@ -58,6 +59,7 @@ export const operations = [
   ...payoutOperations,
   ...eventOperations,
   ...webhookEndpointOperations,
+  ...tokenOperations,
 ];
 
 /** What runs when a scheduled job comes due, by job kind. */
