@@ -9,6 +9,11 @@ import { invalidRequest } from './errors.js';
 /** What an expansion may read: objects of the requesting account. */
 export interface ExpandSource {
   load(id: string): Promise<Record<string, unknown> | undefined>;
+  /** The newest `limit` live objects of `type` whose indexed fields equal `equals` (for includable lists). */
+  list(query: { type: string; equals: Record<string, string>; limit: number }): Promise<{
+    data: Record<string, unknown>[];
+    hasMore: boolean;
+  }>;
 }
 
 export type ExpandableField =

@@ -217,6 +217,10 @@ export function createHttpHandler(deps: HttpDeps) {
         const row = await reader.getObject(account, id);
         return row && (JSON.parse(row.json) as Json);
       },
+      async list(query) {
+        const page = await reader.listObjects({ account, ...query });
+        return { data: page.rows.map((r) => JSON.parse(r.json) as Json), hasMore: page.hasMore };
+      },
     };
   }
 

@@ -6,6 +6,7 @@
  * fingerprint; the test card's key (never its number) sits in the server-only state.
  */
 import type { CardBrand, TestCard } from '../cards/network.js';
+import { registerExpandable } from '../platform/expand.js';
 import type { Metadata } from '../platform/metadata.js';
 
 export const TOKEN = 'token';
@@ -167,4 +168,9 @@ export function newCard(input: NewCardInput): Card {
     regulated_status: 'unregulated',
     tokenization_method: null,
   };
+}
+
+// A source's `customer` expands to the customer, whichever kind the source is.
+for (const type of [SOURCE, 'card', 'bank_account']) {
+  registerExpandable(type, 'customer', { kind: 'reference', to: 'customer' });
 }

@@ -234,3 +234,30 @@ describe('what tokens refuse', () => {
     });
   });
 });
+
+describe('single use', () => {
+  it('spends a token once; a second use is refused with Stripe error, while tok_ aliases stay reusable', async () => {
+    const { stripe, key } = newAccount(server);
+    const token = await stripe.tokens.create({
+      card: { number: '4242424242424242', exp_month: '12', exp_year: String(YEAR) },
+    });
+    const customer = await stripe.customers.create({ source: token.id });
+    assert.equal(customer.default_source, token.card?.id);
+    const spent = checkToken(await stripe.tokens.retrieve(token.id));
+    assert.equal(spent.used, true);
+    const again = await http(server, 'POST', '/v1/customers', { key, body: `source=${token.id}` });
+    assert.equal(again.status, 400);
+    assert.equal(again.json.error.code, 'token_already_used');
+    assert.equal(again.json.error.message, `You cannot use a Stripe token more than once: ${token.id}.`);
+    assert.equal(again.json.error.param, 'source');
+    // Nothing was created by the refused request.
+    assert.equal((await stripe.customers.list()).data.length, 1);
+    for (let i = 0; i < 2; i++) {
+      const c = await stripe.customers.create({ source: 'tok_visa' });
+      assert.match(c.default_source as string, /^card_/);
+    }
+    // PII and CVC tokens are not payment sources.
+    const pii = await stripe.tokens.create({ pii: { id_number: '1' } });
+    await expectInvalid(stripe.customers.create({ source: pii.id }), { param: 'source' });
+  });
+});

@@ -17,6 +17,9 @@ const RESOURCE_TYPES: Record<string, [string, string]> = {
   setup_intent: ['SetupIntent', 'setup_intent'],
   setup_attempt: ['SetupAttempt', 'setup_attempt'],
   webhook_endpoint: ['WebhookEndpoint', 'webhook_endpoint'],
+  token: ['Token', 'token'],
+  card: ['Card', 'card'],
+  bank_account: ['BankAccount', 'bank_account'],
 };
 
 interface Body {
