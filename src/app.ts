@@ -10,7 +10,7 @@ import { customerOperations } from './customers/routes.js';
 import { Outbox } from './events/outbox.js';
 import { EVENT_RETENTION_SECONDS, eventOperations } from './events/routes.js';
 import { createThreeDSecurePages, THREE_D_SECURE_PREFIX } from './pages/three-d-secure.js';
-import { chargeOperations } from './payments/charges/routes.js';
+import { chargeJobHandlers, chargeOperations } from './payments/charges/routes.js';
 import { SETTLE_JOB, settleCharge } from './payments/charges/service.js';
 import { disputeJobHandlers, disputeOperations } from './payments/disputes/routes.js';
 import { paymentIntentOperations } from './payments/payment-intents/routes.js';
@@ -66,6 +66,7 @@ export const operations = [
 export const jobHandlers: Record<string, JobHandler> = {
   [RELEASE_JOB]: releaseFunds,
   [SETTLE_JOB]: settleCharge,
+  ...chargeJobHandlers,
   ...payoutJobHandlers,
   ...refundJobHandlers,
   ...disputeJobHandlers,

@@ -101,7 +101,8 @@ async function chargeToRefund(ctx: MutationContext, input: CreateInput): Promise
     throw invalidRequest(`Charge ${charge.id} does not belong to PaymentIntent ${intent.id}.`, { param: 'charge' });
   }
   if (charge.status !== 'succeeded') throw noSuccessfulCharge(charge, charge.payment_intent, param);
-  if (!charge.captured) throw cancelInstead(charge.payment_intent, param);
+  // An uncaptured legacy charge (no PaymentIntent to cancel) is released by refunding it.
+  if (!charge.captured && charge.payment_intent) throw cancelInstead(charge.payment_intent, param);
   if (await chargedBack(ctx, charge)) {
     throw invalidRequest(`Charge ${charge.id} has been charged back; cannot issue a refund.`, {
       code: 'charge_disputed',
@@ -158,7 +159,8 @@ async function saveRefund(ctx: MutationContext, refund: Refund, opts: { update?:
 
 /** Recomputes `refunded` after `amount_refunded` changed: true only when everything captured is refunded. */
 function setRefunded(charge: Charge): void {
-  charge.refunded = charge.amount_captured > 0 && charge.amount_refunded === charge.amount;
+  // A released (never captured) authorisation counts as refunded too.
+  charge.refunded = (charge.amount_captured > 0 || !charge.captured) && charge.amount_refunded === charge.amount;
 }
 
 export async function createRefund(ctx: MutationContext, input: CreateInput): Promise<Refund> {
@@ -196,7 +198,10 @@ export async function createRefund(ctx: MutationContext, input: CreateInput): Pr
     status: behaviour === 'pending' ? 'pending' : 'succeeded',
     transfer_reversal: null,
   };
-  if (refund.status === 'succeeded') refund.balance_transaction = await recordRefundFunds(ctx, refund, charge);
+  // Releasing an authorisation moves no money, so it has no balance transaction.
+  if (refund.status === 'succeeded' && charge.captured) {
+    refund.balance_transaction = await recordRefundFunds(ctx, refund, charge);
+  }
   refund = await saveRefund(ctx, refund);
 
   const before = structuredClone(charge);
