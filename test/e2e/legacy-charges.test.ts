@@ -6,6 +6,7 @@
  * Stripe's order; Stripe's error bodies over raw HTTP.
  */
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type Stripe from 'stripe';
 import { expectInvalid } from '../support/customers.js';
@@ -347,5 +348,110 @@ describe('refunds and disputes', () => {
     assert.equal(disputes.data[0]?.reason, 'fraudulent');
     assert.equal(disputes.data[0]?.payment_intent, null);
     assert.equal((await stripe.charges.retrieve(charge.id)).disputed, true);
+  });
+});
+
+describe('source on PaymentIntents', () => {
+  /** `source` left the SDK's PaymentIntent types; older integrations still send it. */
+  const withSource = (params: Record<string, unknown>) => params as unknown as Stripe.PaymentIntentCreateParams;
+
+  it("pays with the customer's default source when no payment method is given", async () => {
+    const { stripe } = newAccount(server);
+    const customer = await stripe.customers.create({ source: 'tok_visa' });
+    const pi = await stripe.paymentIntents.create({
+      amount: 1200,
+      currency: 'usd',
+      customer: customer.id,
+      allowed_payment_method_types: ['card'],
+      confirm: true,
+      capture_method: 'automatic',
+    });
+    assert.equal(pi.status, 'succeeded');
+    assert.equal(pi.payment_method, customer.default_source);
+    assert.equal(pi.source, customer.default_source);
+    const charge = await latestCharge(stripe, pi);
+    assert.equal(charge.payment_intent, pi.id);
+    assert.equal((charge.source as Stripe.Card).id, customer.default_source);
+    assert.equal(charge.payment_method_details?.card?.brand, 'visa');
+  });
+
+  it('pays with source=card_… of the customer, or a token spent into a new PaymentMethod', async () => {
+    const { stripe, key } = newAccount(server);
+    const customer = await stripe.customers.create({ source: 'tok_visa' });
+    const mc = await stripe.customers.createSource(customer.id, { source: 'tok_mastercard' });
+    const pi = await stripe.paymentIntents.create(
+      withSource({
+        amount: 1200,
+        currency: 'usd',
+        customer: customer.id,
+        source: mc.id,
+        allowed_payment_method_types: ['card'],
+        confirm: true,
+        capture_method: 'automatic',
+      }),
+    );
+    assert.equal(pi.status, 'succeeded');
+    assert.equal(pi.source, mc.id);
+    assert.equal((await latestCharge(stripe, pi)).payment_method_details?.card?.brand, 'mastercard');
+
+    const token = await stripe.tokens.create({
+      card: { number: '4242424242424242', exp_month: '12', exp_year: String(YEAR) },
+    });
+    const viaToken = await stripe.paymentIntents.create(
+      withSource({
+        amount: 900,
+        currency: 'usd',
+        source: token.id,
+        allowed_payment_method_types: ['card'],
+        confirm: true,
+      }),
+    );
+    assert.equal(viaToken.status, 'succeeded');
+    assert.match(viaToken.payment_method as string, /^pm_/);
+    const again = await http(server, 'POST', '/v1/payment_intents', {
+      key,
+      body: `amount=900&currency=usd&source=${token.id}&allowed_payment_method_types[]=card&confirm=true`,
+    });
+    assert.equal(again.status, 400);
+    assert.equal(again.json.error.code, 'token_already_used');
+    // A customer's card needs its customer on the intent.
+    await expectInvalid(
+      stripe.paymentIntents.create(
+        withSource({
+          amount: 900,
+          currency: 'usd',
+          source: mc.id,
+          confirm: true,
+          allowed_payment_method_types: ['card'],
+        }),
+      ),
+      { param: 'source' },
+    );
+  });
+});
+
+describe('older SDKs', () => {
+  it('stripe-node 8 (2020-08-27) adds a card source and charges it', async () => {
+    // Loaded untyped: its declarations would redeclare the `stripe` module for the whole program.
+    const StripeV8 = createRequire(import.meta.url)('stripe-v8') as new (key: string, opts: object) => Stripe;
+    const key = newAccount(server).key;
+    const old = new StripeV8(key, {
+      host: '127.0.0.1',
+      port: server.port,
+      protocol: 'http',
+      apiVersion: '2020-08-27',
+      telemetry: false,
+    });
+    const customer = await old.customers.create({ source: 'tok_visa', email: 'old@example.com' });
+    const card = (await old.customers.createSource(customer.id, { source: 'tok_mastercard' })) as Stripe.Card;
+    assert.equal(card.object, 'card');
+    const charge = await old.charges.create({ amount: 2000, currency: 'usd', customer: customer.id, source: card.id });
+    assert.equal(charge.status, 'succeeded');
+    assert.equal((charge.source as Stripe.Card).id, card.id);
+    const declined = await old.charges
+      .create({ amount: 2000, currency: 'usd', source: 'tok_chargeDeclined' })
+      .catch((e) => e);
+    assert.equal(declined.type, 'StripeCardError');
+    assert.match(declined.raw.charge, /^ch_/);
   });
 });

@@ -113,7 +113,8 @@ export interface PaymentIntent {
   review: null;
   setup_future_usage: 'off_session' | 'on_session' | null;
   shipping: unknown;
-  source: null;
+  /** The customer's legacy card the intent pays with (`source=card_…`, or the default source). */
+  source: string | null;
   statement_descriptor: string | null;
   statement_descriptor_suffix: string | null;
   status: PaymentIntentStatus;

@@ -13,7 +13,14 @@ import { loadObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { afterCapture, loadCharge, saveCharge } from '../charges/service.js';
 import { createFromData, usablePaymentMethod } from '../payment-methods/service.js';
-import { type ConfirmInput, confirmIntent, finishAuthentication, type LoadedIntent, saveIntent } from './confirm.js';
+import {
+  type ConfirmInput,
+  confirmIntent,
+  finishAuthentication,
+  type LoadedIntent,
+  paymentMethodFromSource,
+  saveIntent,
+} from './confirm.js';
 import {
   ALLOWED_FROM,
   lockedFieldError,
@@ -181,6 +188,8 @@ export async function createPaymentIntent(ctx: MutationContext, input: CreateInp
         intent: 'PaymentIntent',
       });
       pi.payment_method = pm.object.id;
+    } else if (input.source) {
+      pi.payment_method = (await paymentMethodFromSource(ctx, pi, input.source))?.object.id ?? null;
     }
     if (pi.payment_method) transition(pi, 'requires_confirmation');
   }
