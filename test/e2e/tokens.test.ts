@@ -261,3 +261,64 @@ describe('single use', () => {
     await expectInvalid(stripe.customers.create({ source: pii.id }), { param: 'source' });
   });
 });
+
+describe('tokens elsewhere', () => {
+  it('makes a PaymentMethod from a token (Stripe.js createToken, then card[token]), once', async () => {
+    const { stripe } = newAccount(server);
+    const token = await stripe.tokens.create({
+      card: { number: '5555555555554444', exp_month: '7', exp_year: String(YEAR), cvc: '123' },
+    });
+    const pm = await stripe.paymentMethods.create({
+      type: 'card',
+      card: { token: token.id },
+      billing_details: { name: 'Jenny Rosen' },
+      metadata: { from: 'token' },
+    });
+    assertShape(pm, 'PaymentMethod', 'payment_method');
+    assert.match(pm.id, /^pm_/);
+    assert.equal(pm.card?.brand, 'mastercard');
+    assert.equal(pm.card?.last4, '4444');
+    assert.equal(pm.card?.exp_month, 7);
+    assert.equal(pm.card?.fingerprint, token.card?.fingerprint);
+    assert.equal(pm.card?.checks?.cvc_check, 'pass');
+    assert.equal(pm.billing_details.name, 'Jenny Rosen');
+    assert.deepEqual(pm.metadata, { from: 'token' });
+    await expectInvalid(stripe.paymentMethods.create({ type: 'card', card: { token: token.id } }), {
+      code: 'token_already_used',
+      param: 'card[token]',
+    });
+  });
+
+  it('keeps no card or account number, nor CVC, in any stored token, source or charge', async () => {
+    const account = newAccount(server);
+    const { stripe } = account;
+    const numbers = ['4242424242424242', '378282246310005', '000123456789'];
+    const card = await stripe.tokens.create({
+      card: { number: numbers[0] as string, exp_month: '12', exp_year: String(YEAR), cvc: '987' },
+    });
+    const amex = await stripe.tokens.create({
+      card: { number: numbers[1] as string, exp_month: '12', exp_year: String(YEAR), cvc: '9876' },
+    });
+    const bank = await stripe.tokens.create({
+      bank_account: { country: 'US', routing_number: '110000000', account_number: numbers[2] as string },
+    });
+    const customer = await stripe.customers.create({ source: card.id });
+    await stripe.customers.createSource(customer.id, { source: bank.id });
+    await stripe.charges.create({ amount: 1000, currency: 'usd', source: amex.id });
+    await stripe.charges.create({ amount: 1000, currency: 'usd', customer: customer.id });
+    const accountId = (await http(server, 'GET', '/sandbank/v1/account', { key: account.key })).json.id as string;
+    let rows = 0;
+    for (const type of ['token', 'source', 'charge']) {
+      const page = await server.app.store.listObjects({ account: accountId, type, limit: 100 });
+      for (const row of page.rows) {
+        rows++;
+        const text = `${row.json}\n${row.internal ?? ''}`;
+        for (const n of [...numbers, '987', '9876']) {
+          assert.equal(text.includes(`"${n}"`) || text.includes(n.slice(0, 12)), false, `${type} ${row.id} keeps ${n}`);
+        }
+        assert.doesNotMatch(text, /"(number|cvc|account_number)"/);
+      }
+    }
+    assert.ok(rows >= 7, `read ${rows} rows`);
+  });
+});

@@ -16,6 +16,7 @@ import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/
 import type { MutationContext } from '../../platform/operation.js';
 import type { Reader } from '../../store/store.js';
 import { type Card, type CardState, SOURCE } from '../../tokens/object.js';
+import { spendToken } from '../../tokens/service.js';
 import {
   type BillingDetails,
   PAYMENT_METHOD,
@@ -176,6 +177,13 @@ export async function createFromData(
   if (!data.card) {
     throw invalidRequest(`Missing required param: ${param}.`, { code: 'parameter_missing', param });
   }
+  const token = data.card.token;
+  if (token?.startsWith('tok_') && !cardForTestId(token)) {
+    // A token made by `POST /v1/tokens` (Stripe.js `createToken`): spent into this PaymentMethod.
+    const spent = await spendToken(ctx, token, `${param}[token]`);
+    if (spent.kind !== 'card') throw unknownToken(token, `${param}[token]`);
+    return createFromLegacyCard(ctx, spent.card, spent.state, data);
+  }
   const source = cardSource(data.card, ctx.clock.now(), param);
   return insertCardPaymentMethod(ctx, source, {
     billing: data.billing_details ?? null,
@@ -256,10 +264,14 @@ export async function createFromLegacyCard(
   ctx: MutationContext,
   card: Card,
   state: CardState,
+  extra: Pick<PaymentMethodData, 'billing_details' | 'metadata' | 'allow_redisplay'> = {},
 ): Promise<LoadedPaymentMethod> {
   const pm = paymentMethodView(card, state, ctx.clock.now());
   pm.id = newId('pm', 24);
   pm.customer = null;
+  pm.metadata = applyMetadata({}, extra.metadata);
+  if (extra.billing_details) pm.billing_details = billingDetails(pm.billing_details, extra.billing_details);
+  if (extra.allow_redisplay) pm.allow_redisplay = extra.allow_redisplay;
   const internal: PaymentMethodState = { card: state.card };
   await saveObject(ctx.tx, ctx.account.id, PAYMENT_METHOD, pm, { fields: paymentMethodFields(pm), internal });
   return { object: pm, internal };
