@@ -240,16 +240,13 @@ export async function captureLegacyCharge(
   input: LegacyCaptureInput,
 ): Promise<Charge> {
   const charge = loaded.object;
+  if (loaded.internal.expired) {
+    throw invalidRequest(`Charge ${charge.id} has expired and can no longer be captured.`, {
+      code: 'charge_expired_for_capture',
+    });
+  }
   if (charge.refunded) {
-    throw invalidRequest(
-      charge.amount_refunded === charge.amount && ctx.clock.now() >= charge.created + CAPTURE_WINDOW
-        ? `Charge ${charge.id} has expired and can no longer be captured.`
-        : `Charge ${charge.id} has already been refunded.`,
-      {
-        code:
-          ctx.clock.now() >= charge.created + CAPTURE_WINDOW ? 'charge_expired_for_capture' : 'charge_already_refunded',
-      },
-    );
+    throw invalidRequest(`Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
   }
   const amount = input.amount ?? charge.amount;
   if (amount > charge.amount) {
@@ -279,6 +276,7 @@ export async function expireCharge(ctx: MutationContext, job: Job): Promise<void
   if (charge.captured || charge.refunded || charge.status !== 'succeeded') return;
   charge.amount_refunded = charge.amount;
   charge.refunded = true;
+  loaded.internal.expired = true;
   await saveCharge(ctx, loaded);
   await emitEvent(ctx, 'charge.expired', charge);
 }

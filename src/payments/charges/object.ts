@@ -73,6 +73,8 @@ export interface Charge {
 /** Server-only state: the test card the charge was made with (its behaviour drives refunds and disputes). */
 export interface ChargeState {
   card: string;
+  /** An uncaptured legacy charge released after its capture window (it can no longer be captured). */
+  expired?: boolean;
 }
 
 export interface ChargeShipping {
