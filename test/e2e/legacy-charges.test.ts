@@ -392,6 +392,8 @@ describe('source on PaymentIntents', () => {
     );
     assert.equal(pi.status, 'succeeded');
     assert.equal(pi.source, mc.id);
+    const expanded = await stripe.paymentIntents.retrieve(pi.id, { expand: ['source'] });
+    assert.equal((expanded.source as Stripe.Card).brand, 'MasterCard');
     assert.equal((await latestCharge(stripe, pi)).payment_method_details?.card?.brand, 'mastercard');
 
     const token = await stripe.tokens.create({

@@ -260,3 +260,4 @@ export const paymentIntentSearch: SearchableResource = {
 registerExpandable(PAYMENT_INTENT, 'customer', { kind: 'reference', to: 'customer' });
 registerExpandable(PAYMENT_INTENT, 'latest_charge', { kind: 'reference', to: 'charge' });
 registerExpandable(PAYMENT_INTENT, 'payment_method', { kind: 'reference', to: 'payment_method' });
+registerExpandable(PAYMENT_INTENT, 'source', { kind: 'reference' });
