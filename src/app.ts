@@ -14,7 +14,7 @@ import { taxIdJobHandlers, taxIdOperations } from './customers/tax-ids/routes.js
 import { Outbox } from './events/outbox.js';
 import { EVENT_RETENTION_SECONDS, eventOperations } from './events/routes.js';
 import { createThreeDSecurePages, THREE_D_SECURE_PREFIX } from './pages/three-d-secure.js';
-import { chargeOperations } from './payments/charges/routes.js';
+import { chargeJobHandlers, chargeOperations } from './payments/charges/routes.js';
 import { SETTLE_JOB, settleCharge } from './payments/charges/service.js';
 import { disputeJobHandlers, disputeOperations } from './payments/disputes/routes.js';
 import { paymentIntentOperations } from './payments/payment-intents/routes.js';
@@ -48,6 +48,7 @@ import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 // Registers every modelled API version change with the renderer.
 import './versions/index.js';
+import { tokenOperations } from './tokens/routes.js';
 import { type WebhookOptions, WebhookWorker } from './webhooks/delivery.js';
 import { webhookEndpointOperations } from './webhooks/endpoints.js';
 import { webhookControlOperations } from './webhooks/routes.js';
@@ -70,12 +71,14 @@ export const operations = [
   ...eventOperations,
   ...webhookEndpointOperations,
   ...accountOperations,
+  ...tokenOperations,
 ];
 
 /** What runs when a scheduled job comes due, by job kind. */
 export const jobHandlers: Record<string, JobHandler> = {
   [RELEASE_JOB]: releaseFunds,
   [SETTLE_JOB]: settleCharge,
+  ...chargeJobHandlers,
   ...payoutJobHandlers,
   ...refundJobHandlers,
   ...disputeJobHandlers,

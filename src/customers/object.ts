@@ -104,9 +104,13 @@ registerExpandable(CUSTOMER, 'default_source', { kind: 'reference' });
 registerExpandable(CUSTOMER, 'invoice_settings.default_payment_method', { kind: 'reference', to: 'payment_method' });
 registerExpandable(CUSTOMER, 'test_clock', { kind: 'reference' });
 // Fields Stripe includes only when expanded.
+// The first page of the customer's sources (cards and bank accounts), as Stripe includes it.
 registerExpandable(CUSTOMER, 'sources', {
   kind: 'includable',
-  resolve: async (c) => emptyList(`/v1/customers/${c.id}/sources`),
+  resolve: async (c, source) => {
+    const page = await source.list('source', { customer: String(c.id) }, 10);
+    return { object: 'list', data: page.data, has_more: page.has_more, url: `/v1/customers/${c.id}/sources` };
+  },
 });
 registerExpandable(CUSTOMER, 'subscriptions', {
   kind: 'includable',

@@ -13,6 +13,7 @@ import {
   updateCustomerParams,
 } from './params.js';
 import { createCustomer, deleteCustomer, updateCustomer } from './service.js';
+import { customerSourceOperations } from './sources/routes.js';
 
 export const customerOperations: Operation[] = [
   writeOperation({
@@ -85,4 +86,5 @@ export const customerOperations: Operation[] = [
       })) as unknown as Json;
     },
   }),
+  ...customerSourceOperations,
 ];

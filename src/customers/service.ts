@@ -25,6 +25,7 @@ import {
   toAddress,
 } from './object.js';
 import type { createCustomerParams, updateCustomerParams } from './params.js';
+import { attachSource, emitSourceCreated, requireOwnSource } from './sources/service.js';
 import { createCustomerTaxId } from './tax-ids/service.js';
 
 type CreateInput = ReturnType<typeof createCustomerParams.parse>;
@@ -94,9 +95,7 @@ async function checkReferences(
       );
     }
   }
-  if (input.source) await requireObject(ctx.tx, account, 'token', 'source', input.source, 'source');
-  if (input.default_source)
-    await requireObject(ctx.tx, account, 'source', 'source', input.default_source, 'default_source');
+  // `source` (a token, spent when the customer is written) and `default_source` are checked there.
   if (input.test_clock)
     await requireObject(ctx.tx, account, 'test_helpers.test_clock', 'test_clock', input.test_clock, 'test_clock');
 }
@@ -157,6 +156,9 @@ export async function createCustomer(ctx: WriteContext, input: CreateInput): Pro
   setOptional(customer, 'business_name', input.business_name);
   setOptional(customer, 'individual_name', input.individual_name);
   await recordBalanceSet(ctx, customer, 0, 'initial');
+  // `source` adds that token's card or bank account and makes it the default, as Stripe does.
+  const source = input.source ? await attachSource(ctx, customer.id, input.source, 'source') : undefined;
+  if (source) customer.default_source = source.object.id;
   const data = sortFields(customer);
   await ctx.tx.insertObject({
     account: ctx.account.id,
@@ -170,6 +172,7 @@ export async function createCustomer(ctx: WriteContext, input: CreateInput): Pro
   for (const [i, taxId] of (input.tax_id_data ?? []).entries()) {
     await createCustomerTaxId(ctx, data.id, taxId, { value: `tax_id_data[${i}][value]` });
   }
+  if (source) await emitSourceCreated(ctx, source.object);
   if (input.payment_method) return attachOnCreate(ctx, data, input.payment_method);
   return data;
 }
@@ -222,7 +225,14 @@ export async function updateCustomer(ctx: WriteContext, id: string, input: Updat
   c.preferred_locales = updated(c.preferred_locales, input.preferred_locales, []);
   c.shipping = updated(c.shipping, input.shipping === undefined ? undefined : toShipping(input.shipping), null);
   c.tax_exempt = updated(c.tax_exempt, input.tax_exempt, 'none');
+  if (input.default_source) await requireOwnSource(ctx, id, input.default_source);
   c.default_source = updated(c.default_source, input.default_source, null);
+  // A new `source` is added and becomes the default (the previous default stays attached).
+  if (input.source) {
+    const source = await attachSource(ctx, id, input.source, 'source');
+    await emitSourceCreated(ctx, source.object);
+    c.default_source = source.object.id;
+  }
   setOptional(c, 'business_name', input.business_name);
   setOptional(c, 'individual_name', input.individual_name);
   const data = sortFields(c);

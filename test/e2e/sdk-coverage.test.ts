@@ -8,10 +8,7 @@ import { describe, it } from 'node:test';
 import { measureCoverage } from '../../scripts/sdk-coverage.js';
 
 /** Core-path operations of later work: non-card methods (issue 11), and Sources (deprecated by Stripe). */
-const ELSEWHERE = new Set<string>([
-  'PaymentIntents.verifyMicrodeposits',
-  'SetupIntents.verifyMicrodeposits',
-]);
+const ELSEWHERE = new Set<string>(['PaymentIntents.verifyMicrodeposits', 'SetupIntents.verifyMicrodeposits']);
 
 describe('core SDK operations', () => {
   it('all reach a route, but for the ones listed as other work', async () => {

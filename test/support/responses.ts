@@ -23,6 +23,9 @@ const RESOURCE_TYPES: Record<string, [string, string]> = {
   cash_balance: ['CashBalance', 'cash_balance'],
   customer_cash_balance_transaction: ['CustomerCashBalanceTransaction', 'customer_cash_balance_transaction'],
   funding_instructions: ['FundingInstructions', 'funding_instructions'],
+  token: ['Token', 'token'],
+  card: ['Card', 'card'],
+  bank_account: ['BankAccount', 'bank_account'],
 };
 
 interface Body {

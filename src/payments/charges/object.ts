@@ -1,7 +1,12 @@
-/** The Charge object: one attempt to move money from a card, created by confirming a PaymentIntent. */
+/**
+ * The Charge object: one attempt to move money from a card, created by confirming a PaymentIntent or
+ * directly through the legacy Charges API (`POST /v1/charges`, with a token or a customer's card).
+ */
 import type { ChargeCard } from '../../cards/details.js';
+import { type Address, toAddress } from '../../customers/object.js';
 import { registerExpandable } from '../../platform/expand.js';
 import type { SearchableResource } from '../../platform/search.js';
+import type { Card } from '../../tokens/object.js';
 import type { BillingDetails } from '../payment-methods/object.js';
 
 export const CHARGE = 'charge';
@@ -56,7 +61,8 @@ export interface Charge {
   /** The Radar review the payment was placed in (radar/reviews.ts). */
   review: string | null;
   shipping: unknown;
-  source: null;
+  /** The legacy card charged (`POST /v1/charges`); null for PaymentIntent charges. */
+  source: Card | null;
   source_transfer: null;
   statement_descriptor: string | null;
   statement_descriptor_suffix: string | null;
@@ -68,6 +74,36 @@ export interface Charge {
 /** Server-only state: the test card the charge was made with (its behaviour drives refunds and disputes). */
 export interface ChargeState {
   card: string;
+  /** An uncaptured legacy charge released after its capture window (it can no longer be captured). */
+  expired?: boolean;
+}
+
+export interface ChargeShipping {
+  address: Address;
+  carrier: string | null;
+  name: string;
+  phone: string | null;
+  tracking_number: string | null;
+}
+
+type ShippingInput = {
+  address: { [K in keyof Address]?: string | null };
+  carrier?: string | null;
+  name: string;
+  phone?: string | null;
+  tracking_number?: string | null;
+};
+
+/** `shipping` as Stripe renders it: every field present, null where not given. */
+export function toChargeShipping(s: ShippingInput | null | undefined): ChargeShipping | null {
+  if (!s) return null;
+  return {
+    address: toAddress(s.address) as Address,
+    carrier: s.carrier ?? null,
+    name: s.name,
+    phone: s.phone ?? null,
+    tracking_number: s.tracking_number ?? null,
+  };
 }
 
 export const chargeFields = (c: Charge) => ({ customer: c.customer, payment_intent: c.payment_intent });

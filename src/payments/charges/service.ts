@@ -16,6 +16,7 @@ import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/
 import type { MutationContext } from '../../platform/operation.js';
 import { scheduleJob } from '../../platform/scheduler.js';
 import type { Job } from '../../store/store.js';
+import type { Card } from '../../tokens/object.js';
 import type { PaymentMethod } from '../payment-methods/object.js';
 import { CHARGE, type Charge, type ChargeState, chargeFields, type Outcome } from './object.js';
 
@@ -23,7 +24,7 @@ export const SETTLE_JOB = 'charge.settle';
 export const DISPUTE_JOB = 'dispute.open';
 
 /** Uncaptured charges are released after 7 days (most card networks). */
-const CAPTURE_WINDOW = 7 * 86_400;
+export const CAPTURE_WINDOW = 7 * 86_400;
 
 export type LoadedCharge = Loaded<Charge, ChargeState>;
 
@@ -33,7 +34,8 @@ export interface ChargeSource {
   customer: string | null;
   description: string | null;
   metadata: Record<string, string>;
-  paymentIntent: string;
+  /** Null for a legacy charge (`POST /v1/charges`). */
+  paymentIntent: string | null;
   receiptEmail: string | null;
   shipping: unknown;
   statementDescriptor: string | null;
@@ -82,7 +84,10 @@ function declinedOutcome(decline: Decline, card: TestCard): Outcome {
 
 export interface NewCharge {
   source: ChargeSource;
-  paymentMethod: PaymentMethod;
+  /** A PaymentMethod, or the legacy card's view of one (its `card_` id, billing details and card). */
+  paymentMethod: Pick<PaymentMethod, 'id' | 'billing_details' | 'card'>;
+  /** The legacy card charged, rendered as the charge's `source`. */
+  legacySource?: Card | null;
   card: TestCard;
   result: { authorized: true } | { authorized: false; decline: Decline };
   threeDSecure: ThreeDSecureInput | null;
@@ -144,7 +149,7 @@ export async function createCharge(ctx: MutationContext, input: NewCharge): Prom
     refunded: false,
     review: null,
     shipping: source.shipping ?? null,
-    source: null,
+    source: input.legacySource ?? null,
     source_transfer: null,
     statement_descriptor: source.statementDescriptor,
     statement_descriptor_suffix: source.statementDescriptorSuffix,

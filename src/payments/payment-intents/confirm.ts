@@ -5,13 +5,15 @@
  * `requires_action` until the cardholder completes or fails authentication on the hosted page (or
  * through the test helper), which resumes it here.
  */
-import { cardByKey, type Decline } from '../../cards/network.js';
+import { cardByKey, cardForTestId, type Decline } from '../../cards/network.js';
 import { emitEvent } from '../../events/outbox.js';
 import { docUrl, invalidRequest, StripeError } from '../../platform/errors.js';
-import { saveObject } from '../../platform/objects.js';
+import { loadObject, saveObject } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { raiseEarlyFraudWarningIfReported } from '../../radar/early-fraud-warnings.js';
 import { openReviewIfElevated } from '../../radar/reviews.js';
+import { type Card, SOURCE } from '../../tokens/object.js';
+import { spendToken } from '../../tokens/service.js';
 import { authorizePayment, type Decision } from '../authorization.js';
 import { afterCapture, createCharge, saveCharge } from '../charges/service.js';
 import type { PaymentMethod } from '../payment-methods/object.js';
@@ -19,6 +21,7 @@ import {
   attachTo,
   consumeIfUnattached,
   createFromData,
+  createFromLegacyCard,
   type LoadedPaymentMethod,
   markSetUpForOffSession,
   type PaymentMethodData,
@@ -51,6 +54,8 @@ export interface LoadedIntent {
 
 export interface ConfirmInput {
   payment_method?: string | null;
+  /** Legacy: a token or a customer's card (`card_…`), used when no `payment_method` is given. */
+  source?: string | null;
   payment_method_data?: PaymentMethodData | null;
   return_url?: string | null;
   off_session?: unknown;
@@ -125,7 +130,12 @@ async function prepare(ctx: MutationContext, loaded: LoadedIntent, input: Confir
   );
   let pm: LoadedPaymentMethod | undefined;
   if (input.payment_method_data) pm = await createFromData(ctx, input.payment_method_data, 'payment_method_data[card]');
-  else if (input.payment_method) {
+  else if (!input.payment_method && (input.source || (!pi.payment_method && pi.customer))) {
+    pm = await paymentMethodFromSource(ctx, pi, input.source ?? null);
+  }
+  if (pm || input.payment_method_data) {
+    // Chosen above: new details, or the legacy source.
+  } else if (input.payment_method) {
     pm = await usablePaymentMethod(ctx, input.payment_method, {
       customer: pi.customer,
       param: 'payment_method',
@@ -156,6 +166,40 @@ async function prepare(ctx: MutationContext, loaded: LoadedIntent, input: Confir
   loaded.internal.returnUrl = returnUrl;
   loaded.internal.offSession = offSessionFlag(input.off_session);
   pi.last_payment_error = null;
+  return pm;
+}
+
+/**
+ * The legacy `source` of a confirmation: a customer's card (`card_…`, used as a PaymentMethod), a
+ * token or `tok_` alias (spent into a new PaymentMethod), or, with neither `source` nor
+ * `payment_method`, the customer's default source — as Stripe fills it in "to improve migration for
+ * users of the Charges API". Undefined when the customer has no default card either.
+ */
+export async function paymentMethodFromSource(
+  ctx: MutationContext,
+  pi: PaymentIntent,
+  source: string | null,
+): Promise<LoadedPaymentMethod | undefined> {
+  let id = source;
+  if (!id) {
+    const row = pi.customer ? await ctx.tx.getObject(ctx.account.id, pi.customer) : undefined;
+    const fallback = row ? (JSON.parse(row.json) as { default_source?: string | null }).default_source : null;
+    if (!fallback?.startsWith('card_')) return undefined;
+    id = fallback;
+  }
+  let pm: LoadedPaymentMethod;
+  if (id.startsWith('card_') || cardForTestId(id)) {
+    pm = await usablePaymentMethod(ctx, id, { customer: pi.customer, param: 'source', intent: 'PaymentIntent' });
+  } else {
+    const spent = await spendToken(ctx, id, 'source');
+    if (spent.kind !== 'card') {
+      throw invalidRequest('Only card sources can be used with PaymentIntents in Sandbank so far.', {
+        param: 'source',
+      });
+    }
+    pm = await createFromLegacyCard(ctx, spent.card, spent.state);
+  }
+  pi.source = id.startsWith('card_') ? id : null;
   return pm;
 }
 
@@ -226,6 +270,10 @@ async function settleAttempt(
       transferGroup: pi.transfer_group,
     },
     paymentMethod: pm.object,
+    // A customer's legacy card shows on the charge as its `source`, as on Stripe.
+    legacySource: pm.object.id.startsWith('card_')
+      ? (await loadObject<Card>(ctx.tx, ctx.account.id, pm.object.id, SOURCE)).object
+      : null,
     card,
     result: decision.result === 'authorized' ? { authorized: true } : { authorized: false, decline: decision.decline },
     threeDSecure: decision.threeDSecure,

@@ -114,7 +114,8 @@ export interface PaymentIntent {
   review: string | null;
   setup_future_usage: 'off_session' | 'on_session' | null;
   shipping: unknown;
-  source: null;
+  /** The customer's legacy card the intent pays with (`source=card_…`, or the default source). */
+  source: string | null;
   statement_descriptor: string | null;
   statement_descriptor_suffix: string | null;
   status: PaymentIntentStatus;
@@ -265,3 +266,4 @@ export const paymentIntentSearch: SearchableResource = {
 registerExpandable(PAYMENT_INTENT, 'customer', { kind: 'reference', to: 'customer' });
 registerExpandable(PAYMENT_INTENT, 'latest_charge', { kind: 'reference', to: 'charge' });
 registerExpandable(PAYMENT_INTENT, 'payment_method', { kind: 'reference', to: 'payment_method' });
+registerExpandable(PAYMENT_INTENT, 'source', { kind: 'reference' });

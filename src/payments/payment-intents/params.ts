@@ -49,6 +49,9 @@ const confirmShape = {
   return_url: p.string(),
   setup_future_usage: p.enum(SETUP_FUTURE_USAGE),
   shipping: shippingParam,
+  // Gone from the SDK's types, still accepted by Stripe (a token or a customer's card): older
+  // integrations migrating from Charges send it.
+  source: p.string(),
   use_stripe_sdk: p.boolean(),
   confirmation_token: p.string(),
   capture_method: p.enum(CAPTURE_METHODS),

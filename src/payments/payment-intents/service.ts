@@ -19,7 +19,14 @@ import type { Charge } from '../charges/object.js';
 import { afterCapture, loadCharge, saveCharge } from '../charges/service.js';
 import { createFromData, usablePaymentMethod } from '../payment-methods/service.js';
 import { MAX_CAPTURES, maximumCapturable, withCaptureOptions } from './capture-features.js';
-import { type ConfirmInput, confirmIntent, finishAuthentication, type LoadedIntent, saveIntent } from './confirm.js';
+import {
+  type ConfirmInput,
+  confirmIntent,
+  finishAuthentication,
+  type LoadedIntent,
+  paymentMethodFromSource,
+  saveIntent,
+} from './confirm.js';
 import {
   ALLOWED_FROM,
   lockedFieldError,
@@ -196,6 +203,8 @@ export async function createPaymentIntent(
         intent: 'PaymentIntent',
       });
       pi.payment_method = pm.object.id;
+    } else if (input.source) {
+      pi.payment_method = (await paymentMethodFromSource(ctx, pi, input.source))?.object.id ?? null;
     }
     if (pi.payment_method) transition(pi, 'requires_confirmation');
   }

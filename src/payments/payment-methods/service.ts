@@ -15,6 +15,8 @@ import { applyMetadata } from '../../platform/metadata.js';
 import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import type { Reader } from '../../store/store.js';
+import { type Card, type CardState, SOURCE } from '../../tokens/object.js';
+import { spendToken } from '../../tokens/service.js';
 import {
   type BillingDetails,
   PAYMENT_METHOD,
@@ -175,6 +177,13 @@ export async function createFromData(
   if (!data.card) {
     throw invalidRequest(`Missing required param: ${param}.`, { code: 'parameter_missing', param });
   }
+  const token = data.card.token;
+  if (token?.startsWith('tok_') && !cardForTestId(token)) {
+    // A token made by `POST /v1/tokens` (Stripe.js `createToken`): spent into this PaymentMethod.
+    const spent = await spendToken(ctx, token, `${param}[token]`);
+    if (spent.kind !== 'card') throw unknownToken(token, `${param}[token]`);
+    return createFromLegacyCard(ctx, spent.card, spent.state, data);
+  }
   const source = cardSource(data.card, ctx.clock.now(), param);
   return insertCardPaymentMethod(ctx, source, {
     billing: data.billing_details ?? null,
@@ -194,8 +203,83 @@ export async function createPaymentMethod(ctx: MutationContext, input: CreateInp
   return made.object;
 }
 
+/**
+ * A customer's legacy card (`card_…`, a source) seen as a card PaymentMethod, as Stripe lets a card
+ * id stand wherever a PaymentMethod id goes. It is a view: nothing is written back to the card
+ * (see `savePaymentMethod`).
+ */
+async function legacyCardAsPaymentMethod(
+  ctx: MutationContext,
+  id: string,
+  param: string,
+): Promise<LoadedPaymentMethod> {
+  const { object: card, internal } = await loadObject<Card, CardState>(ctx.tx, ctx.account.id, id, SOURCE, {
+    label: PAYMENT_METHOD_LABEL,
+    param,
+  });
+  return { object: paymentMethodView(card, internal, ctx.clock.now()), internal: { card: internal.card } };
+}
+
+function paymentMethodView(card: Card, state: CardState, created: number): PaymentMethod {
+  const test = cardByKey(state.card);
+  if (!test) throw new Error(`card ${card.id} has no test card`);
+  return sortFields<PaymentMethod>({
+    id: card.id,
+    object: 'payment_method',
+    allow_redisplay: card.allow_redisplay ?? 'unspecified',
+    billing_details: billingDetails(undefined, {
+      name: card.name,
+      address: {
+        city: card.address_city,
+        country: card.address_country,
+        line1: card.address_line1,
+        line2: card.address_line2,
+        postal_code: card.address_zip,
+        state: card.address_state,
+      },
+    }),
+    card: paymentMethodCard({
+      card: test,
+      last4: card.last4,
+      exp_month: card.exp_month,
+      exp_year: card.exp_year,
+      fingerprint: card.fingerprint ?? '',
+      cvcProvided: card.cvc_check !== null,
+      addressProvided: { line1: !!card.address_line1, postal_code: !!card.address_zip },
+    }),
+    created,
+    customer: card.customer,
+    customer_account: null,
+    livemode: false,
+    metadata: { ...card.metadata },
+    type: 'card',
+  });
+}
+
+/**
+ * A new card PaymentMethod for a token's card (`source=tok_…` on a PaymentIntent): the token's card
+ * details, with a PaymentMethod id of its own.
+ */
+export async function createFromLegacyCard(
+  ctx: MutationContext,
+  card: Card,
+  state: CardState,
+  extra: Pick<PaymentMethodData, 'billing_details' | 'metadata' | 'allow_redisplay'> = {},
+): Promise<LoadedPaymentMethod> {
+  const pm = paymentMethodView(card, state, ctx.clock.now());
+  pm.id = newId('pm', 24);
+  pm.customer = null;
+  pm.metadata = applyMetadata({}, extra.metadata);
+  if (extra.billing_details) pm.billing_details = billingDetails(pm.billing_details, extra.billing_details);
+  if (extra.allow_redisplay) pm.allow_redisplay = extra.allow_redisplay;
+  const internal: PaymentMethodState = { card: state.card };
+  await saveObject(ctx.tx, ctx.account.id, PAYMENT_METHOD, pm, { fields: paymentMethodFields(pm), internal });
+  return { object: pm, internal };
+}
+
 /** Loads a PaymentMethod, or makes a fresh one when `id` is a test id such as `pm_card_visa` or `tok_visa`. */
 export async function loadOrMaterialize(ctx: MutationContext, id: string, param: string): Promise<LoadedPaymentMethod> {
+  if (id.startsWith('card_')) return legacyCardAsPaymentMethod(ctx, id, param);
   const test = cardForTestId(id);
   if (test)
     return insertCardPaymentMethod(
@@ -245,6 +329,8 @@ export async function usablePaymentMethod(
 }
 
 async function savePaymentMethod(ctx: MutationContext, loaded: LoadedPaymentMethod): Promise<void> {
+  // A legacy card used as a PaymentMethod is a view of a customer's source: it keeps no PaymentMethod state.
+  if (loaded.object.id.startsWith('card_')) return;
   await saveObject(ctx.tx, ctx.account.id, PAYMENT_METHOD, loaded.object, {
     update: true,
     fields: paymentMethodFields(loaded.object),
@@ -320,6 +406,12 @@ export async function attachPaymentMethod(
 }
 
 export async function detachPaymentMethod(ctx: MutationContext, id: string): Promise<PaymentMethod> {
+  if (id.startsWith('card_')) {
+    throw invalidRequest(
+      "This is a customer's card (a legacy source): delete it with DELETE /v1/customers/:customer/sources/:id instead.",
+      { param: 'id' },
+    );
+  }
   const loaded = await loadOrMaterialize(ctx, id, 'id');
   const pm = loaded.object;
   if (!pm.customer) {

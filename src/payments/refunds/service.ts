@@ -103,10 +103,10 @@ async function chargeToRefund(ctx: MutationContext, input: CreateInput): Promise
     throw invalidRequest(`Charge ${charge.id} does not belong to PaymentIntent ${intent.id}.`, { param: 'charge' });
   }
   if (charge.status !== 'succeeded') throw noSuccessfulCharge(charge, charge.payment_intent, param);
-  // Uncaptured, or a multicapture still holding part of its authorisation: cancel releases it.
-  if (!charge.captured || charge.amount_captured + charge.amount_refunded < charge.amount) {
-    throw cancelInstead(charge.payment_intent, param);
-  }
+  // Uncaptured, or a multicapture still holding part of its authorisation: cancelling the intent
+  // releases it. An uncaptured legacy charge (no PaymentIntent to cancel) is released by refunding it.
+  const holding = !charge.captured || charge.amount_captured + charge.amount_refunded < charge.amount;
+  if (holding && charge.payment_intent) throw cancelInstead(charge.payment_intent, param);
   if (await chargedBack(ctx, charge)) {
     throw invalidRequest(`Charge ${charge.id} has been charged back; cannot issue a refund.`, {
       code: 'charge_disputed',
@@ -171,7 +171,9 @@ async function saveRefund(ctx: MutationContext, refund: Refund, opts: { update?:
 
 /** Recomputes `refunded` after `amount_refunded` changed: true only when everything captured is refunded. */
 function setRefunded(charge: Charge): void {
-  charge.refunded = charge.amount_captured > 0 && charge.amount_refunded === refundableTotal(charge);
+  // A released (never captured) authorisation counts as refunded too.
+  const released = !charge.captured && charge.amount_refunded === charge.amount;
+  charge.refunded = released || (charge.amount_captured > 0 && charge.amount_refunded === refundableTotal(charge));
 }
 
 export async function createRefund(ctx: MutationContext, input: CreateInput): Promise<Refund> {
@@ -209,7 +211,10 @@ export async function createRefund(ctx: MutationContext, input: CreateInput): Pr
     status: behaviour === 'pending' ? 'pending' : 'succeeded',
     transfer_reversal: null,
   };
-  if (refund.status === 'succeeded') refund.balance_transaction = await recordRefundFunds(ctx, refund, charge);
+  // Releasing an authorisation moves no money, so it has no balance transaction.
+  if (refund.status === 'succeeded' && charge.captured) {
+    refund.balance_transaction = await recordRefundFunds(ctx, refund, charge);
+  }
   refund = await saveRefund(ctx, refund);
 
   const before = structuredClone(charge);
