@@ -351,6 +351,28 @@ describe('refunds and disputes', () => {
   });
 });
 
+describe('Radar on legacy charges', () => {
+  it('opens a review for an elevated-risk card and raises the early fraud warning of the issuer-fraud card', async () => {
+    const { stripe } = newAccount(server);
+    const risky = await stripe.charges.create({ amount: 3000, currency: 'usd', source: 'tok_riskLevelElevated' });
+    assert.match(String(risky.review), /^prv_/);
+    const review = await stripe.reviews.retrieve(String(risky.review));
+    assert.equal(review.charge, risky.id);
+    assert.equal(review.open, true);
+    assert.equal(review.payment_intent, undefined);
+    const reported = await stripe.charges.create({
+      amount: 3000,
+      currency: 'usd',
+      source: 'tok_createIssuerFraudRecord',
+    });
+    const warnings = await stripe.radar.earlyFraudWarnings.list({ charge: reported.id });
+    assert.equal(warnings.data.length, 1);
+    const types = (await stripe.events.list({ limit: 100 })).data.map((e) => e.type).reverse();
+    assert.ok(types.indexOf('review.opened') < types.indexOf('charge.succeeded'), types.join());
+    assert.ok(types.includes('radar.early_fraud_warning.created'), types.join());
+  });
+});
+
 describe('source on PaymentIntents', () => {
   /** `source` left the SDK's PaymentIntent types; older integrations still send it. */
   const withSource = (params: Record<string, unknown>) => params as unknown as Stripe.PaymentIntentCreateParams;

@@ -19,6 +19,8 @@ import { applyMetadata } from '../../platform/metadata.js';
 import { loadObject } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { scheduleJob } from '../../platform/scheduler.js';
+import { raiseEarlyFraudWarningIfReported } from '../../radar/early-fraud-warnings.js';
+import { openReviewIfElevated } from '../../radar/reviews.js';
 import type { Job } from '../../store/store.js';
 import type { Card, CardState } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
@@ -207,8 +209,8 @@ export async function createLegacyCharge(ctx: MutationContext, input: LegacyChar
       keepChanges: true,
     });
   }
-  // RADAR REVIEW CALL SITE: an elevated-risk card (`outcome.type === 'manual_review'`) is where a legacy
-  // charge would open a Radar review (`review.opened`, `charge.review`), as PaymentIntent charges do.
+  // Radar looks at every successful charge, legacy ones too: an elevated-risk card opens a review.
+  await openReviewIfElevated(ctx, loaded);
   if (manual) {
     await scheduleJob(ctx, {
       dueAt: charge.created + CAPTURE_WINDOW,
@@ -220,6 +222,7 @@ export async function createLegacyCharge(ctx: MutationContext, input: LegacyChar
     await afterCapture(ctx, loaded, true);
   }
   await emitEvent(ctx, 'charge.succeeded', charge);
+  await raiseEarlyFraudWarningIfReported(ctx, loaded);
   return charge;
 }
 
