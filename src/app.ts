@@ -9,6 +9,8 @@ import { RELEASE_JOB, releaseFunds } from './balance/transactions.js';
 import { customerOperations } from './customers/routes.js';
 import { Outbox } from './events/outbox.js';
 import { EVENT_RETENTION_SECONDS, eventOperations } from './events/routes.js';
+import { createDownloads, isDownload } from './files/downloads.js';
+import { fileJobHandlers, fileOperations } from './files/routes.js';
 import { createThreeDSecurePages, THREE_D_SECURE_PREFIX } from './pages/three-d-secure.js';
 import { chargeOperations } from './payments/charges/routes.js';
 import { SETTLE_JOB, settleCharge } from './payments/charges/service.js';
@@ -58,6 +60,7 @@ export const operations = [
   ...payoutOperations,
   ...eventOperations,
   ...webhookEndpointOperations,
+  ...fileOperations,
 ];
 
 /** What runs when a scheduled job comes due, by job kind. */
@@ -67,6 +70,7 @@ export const jobHandlers: Record<string, JobHandler> = {
   ...payoutJobHandlers,
   ...refundJobHandlers,
   ...disputeJobHandlers,
+  ...fileJobHandlers,
 };
 
 export interface AppOptions {
@@ -197,6 +201,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     finish: { pi: finishPaymentIntentAuthentication, seti: finishSetupIntentAuthentication },
     onError: (err) => onInternalError(err, '3-D Secure page'),
   });
+  const downloads = createDownloads({ store, clock, auth, onError: onInternalError });
   let inFlight = 0;
   let drained: (() => void) | undefined;
   const server = createServer(serverOptions(limits), (req, res) => {
@@ -207,6 +212,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
     // The API is the hot path: a request goes to the pages only when its path is theirs.
     if (req.url?.startsWith(THREE_D_SECURE_PREFIX)) void pages(req, res);
+    else if (req.url && isDownload(req.url)) void downloads(req, res);
     else void handler(req, res);
   });
   const connections = guardConnections(server, limits, logger);
