@@ -79,3 +79,5 @@ export const fileFields = (f: StripeFile) => ({ purpose: f.purpose });
 export const fileLinkFields = (l: FileLink) => ({ file: l.file, expired: String(l.expired) });
 
 registerExpandable(FILE_LINK, 'file', { kind: 'reference', to: FILE });
+// Stripe lists `links` among a file's expandable fields; Sandbank always includes it, so expanding keeps it.
+registerExpandable(FILE, 'links', { kind: 'includable', resolve: async (file) => file.links });

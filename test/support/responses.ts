@@ -17,6 +17,8 @@ const RESOURCE_TYPES: Record<string, [string, string]> = {
   setup_intent: ['SetupIntent', 'setup_intent'],
   setup_attempt: ['SetupAttempt', 'setup_attempt'],
   webhook_endpoint: ['WebhookEndpoint', 'webhook_endpoint'],
+  file: ['File', 'file'],
+  file_link: ['FileLink', 'file_link'],
 };
 
 interface Body {
