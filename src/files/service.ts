@@ -130,7 +130,7 @@ export async function createFile(
     object: 'file',
     created: now,
     expires_at: rule.lifetime === null ? null : now + rule.lifetime,
-    filename: upload.filename === '' ? null : upload.filename,
+    filename: fileName(upload.filename),
     links: emptyLinks(id),
     purpose: input.purpose,
     size: upload.data.length,
@@ -164,6 +164,15 @@ export async function createFile(
     saved = await refreshLinks(ctx, id);
   }
   return saved;
+}
+
+/**
+ * A name suitable for saving the file: the last component of what the client sent, since some
+ * clients send a whole path (stripe-python sends the path it opened; old browsers a Windows path).
+ */
+function fileName(sent: string): string | null {
+  const base = sent.slice(Math.max(sent.lastIndexOf('/'), sent.lastIndexOf('\\')) + 1);
+  return base === '' ? null : base;
 }
 
 function emptyLinks(fileId: string): FileLinkList {

@@ -6,8 +6,13 @@
  * edge cases the SDK never sends.
  */
 import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import type Stripe from 'stripe';
 import { expectInvalid } from '../support/customers.js';
 import { http, newSecretKey, startServer, type TestServer } from '../support/server.js';
@@ -249,6 +254,26 @@ describe('uploading files with the SDK', () => {
     assert.equal((await a.stripe.files.list()).data.length, 1, 'refused uploads leave nothing behind');
   });
 
+  it('a file expires with its lifetime: its contents no longer download, its object stays', async () => {
+    const a = account();
+    const signature = await a.stripe.files.create({
+      purpose: 'customer_signature',
+      file: { data: PNG, name: 'sig.png', type: 'image/png' },
+      file_link_data: { create: true },
+    });
+    assert.equal(signature.expires_at, signature.created + 7 * 86_400, 'customer signatures live 7 days');
+    assert.equal((await download(signature.url as string, a.key)).status, 200);
+    await advance(a.key, 7 * 86_400);
+    const gone = await download(signature.url as string, a.key);
+    assert.equal(gone.status, 404);
+    assert.equal(
+      gone.json().error.message,
+      `The file ${signature.id} has expired: its contents are no longer available.`,
+    );
+    assert.equal((await download(signature.links?.data[0]?.url as string)).status, 404, 'nor through its link');
+    assert.equal((await a.stripe.files.retrieve(signature.id)).id, signature.id);
+  });
+
   it('keeps files that cannot be downloaded without a url', async () => {
     const a = account();
     const id = await a.stripe.files.create({
@@ -379,6 +404,45 @@ describe('older SDKs: uploads go to files.stripe.com unless the request names th
       assert.equal(retrieved.id, file.id);
     });
   }
+});
+
+describe('stripe-python: uploads go to upload_api_base', () => {
+  // Debian's python3-stripe (5.0.0) sends File.create to `stripe.upload_api_base`
+  // (https://files.stripe.com), apart from `stripe.api_base`: pointing both at Sandbank is the setup.
+  const python = '/usr/bin/python3';
+  const available = spawnSync(python, ['-c', 'import stripe'], { stdio: 'ignore' }).status === 0;
+  it('File.create with stripe.upload_api_base set reaches Sandbank', {
+    skip: !available && 'no python3-stripe',
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbank-py-'));
+    try {
+      const path = join(dir, 'receipt.pdf');
+      writeFileSync(path, PDF);
+      const script = [
+        'import json, sys, stripe',
+        'stripe.api_key = sys.argv[1]',
+        'stripe.api_base = sys.argv[2]',
+        'stripe.upload_api_base = sys.argv[2]',
+        'stripe.max_network_retries = 0',
+        "f = stripe.File.create(purpose='dispute_evidence', file=open(sys.argv[3], 'rb'))",
+        'g = stripe.File.retrieve(f.id)',
+        'print(json.dumps({"id": f.id, "size": f.size, "type": f.type, "filename": f.filename, "same": g.id == f.id}))',
+      ].join('\n');
+      // Asynchronously: the server runs in this process and must keep answering.
+      const run = await promisify(execFile)(python, ['-c', script, newSecretKey(), server.url, path], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      const out = JSON.parse(run.stdout) as Record<string, unknown>;
+      assert.match(String(out.id), /^file_/);
+      assert.deepEqual(
+        { size: out.size, type: out.type, filename: out.filename, same: out.same },
+        { size: PDF.length, type: 'pdf', filename: 'receipt.pdf', same: true },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('file links', () => {
