@@ -101,7 +101,12 @@ export function createDownloads(deps: DownloadDeps) {
       if (method !== 'GET' && method !== 'HEAD') throw unrecognizedUrl(method, path);
       let found: Awaited<ReturnType<typeof byKey>>;
       if (path.startsWith(LINKS_PREFIX)) found = await byLink(path.slice(LINKS_PREFIX.length));
-      else found = await byKey(req, decodeURIComponent(CONTENTS.exec(path)?.[1] ?? ''));
+      else {
+        const id = decodeURIComponent(CONTENTS.exec(path)?.[1] ?? '');
+        // No id contains NUL, and PostgreSQL refuses it in a query parameter (a 500 instead of a 404).
+        if (id.includes('\u0000')) throw gone(`No such file: '${id.replaceAll('\u0000', '')}'`);
+        found = await byKey(req, id);
+      }
       const { file, contents } = found;
       const name = file.filename ?? file.id;
       res.writeHead(200, {

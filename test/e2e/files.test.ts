@@ -130,6 +130,15 @@ describe('uploading files with the SDK', () => {
     assert.equal(stranger.json().error.message, `No such file: '${file.id}'`);
     const missing = await download(`${server.url}/v1/files/file_nope/contents`, a.key);
     assert.equal(missing.status, 404);
+    // The row holding the bytes is no API object, under any path.
+    const bytesRow = await http(server, 'GET', `/v1/files/${file.id}%2Fcontents`, { key: a.key });
+    assert.equal(bytesRow.status, 404);
+    assert.equal(bytesRow.json.error.message, `No such file: '${file.id}/contents'`);
+    for (const odd of ['file_%00x', 'file_%E0%A4%A', `${file.id}%2Fcontents`]) {
+      const res = await download(`${server.url}/v1/files/${odd}/contents`, a.key);
+      assert.equal(res.status, 404, odd);
+      assert.equal(res.json().error.type, 'invalid_request_error');
+    }
     await expectInvalid(a.stripe.files.retrieve('file_nope'), {
       statusCode: 404,
       code: 'resource_missing',
