@@ -394,6 +394,35 @@ describe('older SDKs: uploads go to files.stripe.com unless the request names th
     (name) => [name.slice('stripe-v'.length), load(name)] as const,
   );
   for (const [major, Sdk] of majors) {
+    it(`stripe-node ${major}: a configured host alone sends uploads to files.stripe.com`, async () => {
+      // An HTTP client that records the host the SDK asks for and delivers to Sandbank instead, so
+      // the test shows where the upload would have gone without leaving the machine.
+      const real = Sdk.createNodeHttpClient();
+      const asked: string[] = [];
+      const httpClient = Object.create(real);
+      httpClient.makeRequest = (host: string, ...rest: unknown[]) => {
+        asked.push(host);
+        return real.makeRequest('127.0.0.1', ...rest);
+      };
+      const client = new Sdk(newSecretKey(), {
+        host: '127.0.0.1',
+        port: server.port,
+        protocol: 'http',
+        maxNetworkRetries: 0,
+        httpClient,
+      });
+      const file = await client.files.create({
+        purpose: 'dispute_evidence',
+        file: { data: PDF, name: 'old.pdf', type: 'application/pdf' },
+      });
+      await client.files.retrieve(file.id);
+      assert.deepEqual(
+        asked,
+        ['files.stripe.com', '127.0.0.1'],
+        'the upload asked for files.stripe.com, the read for the host',
+      );
+    });
+
     it(`stripe-node ${major}: files.create(params, { host }) reaches Sandbank`, async () => {
       const key = newSecretKey();
       const client = new Sdk(key, {
