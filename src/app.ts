@@ -160,6 +160,22 @@ export async function createApp(opts: AppOptions): Promise<App> {
     strictKeys: opts.strictKeys ?? false,
     ...(opts.maxCachedKeys !== undefined ? { maxCachedKeys: opts.maxCachedKeys } : {}),
   });
+  // API requests and file downloads both go to the request log (and to the caller's hook).
+  const onRequest = (entry: RequestLogEntry) => {
+    if (entry.account) {
+      requestLog.record({
+        account: entry.account,
+        id: entry.requestId,
+        created: Math.floor(Date.now() / 1000),
+        method: entry.method,
+        path: entry.path,
+        status: entry.status,
+        idempotencyKey: entry.idempotencyKey,
+        durationMs: entry.durationMs,
+      });
+    }
+    opts.onRequest?.(entry);
+  };
   const handler = createHttpHandler({
     store,
     clock,
@@ -174,21 +190,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ]),
     auth,
     origin: () => origin,
-    onRequest: (entry) => {
-      if (entry.account) {
-        requestLog.record({
-          account: entry.account,
-          id: entry.requestId,
-          created: Math.floor(Date.now() / 1000),
-          method: entry.method,
-          path: entry.path,
-          status: entry.status,
-          idempotencyKey: entry.idempotencyKey,
-          durationMs: entry.durationMs,
-        });
-      }
-      opts.onRequest?.(entry);
-    },
+    onRequest,
     onInternalError,
     bodyTimeouts: bodyTimeouts(limits),
   });
@@ -201,7 +203,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     finish: { pi: finishPaymentIntentAuthentication, seti: finishSetupIntentAuthentication },
     onError: (err) => onInternalError(err, '3-D Secure page'),
   });
-  const downloads = createDownloads({ store, clock, auth, onError: onInternalError });
+  const downloads = createDownloads({ store, clock, auth, onError: onInternalError, onRequest });
   let inFlight = 0;
   let drained: (() => void) | undefined;
   const server = createServer(serverOptions(limits), (req, res) => {

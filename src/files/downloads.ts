@@ -15,7 +15,7 @@ import type { Authenticator } from '../platform/auth.js';
 import { publishableKeyNotAllowed } from '../platform/auth.js';
 import { accountClock, type Clock } from '../platform/clock.js';
 import { errorBody, internalError, StripeError, unrecognizedUrl } from '../platform/errors.js';
-import { serialize } from '../platform/http.js';
+import { type RequestLogEntry, serialize } from '../platform/http.js';
 import { newRequestId } from '../platform/ids.js';
 import { loadObject } from '../platform/objects.js';
 import type { Store } from '../store/store.js';
@@ -28,6 +28,8 @@ export interface DownloadDeps {
   auth: Authenticator;
   /** Where unexpected errors are reported (the app's logger). */
   onError: (err: unknown, requestId: string) => void;
+  /** Called after each download, as after each API request (the request log). */
+  onRequest?: (entry: RequestLogEntry) => void;
 }
 
 const CONTENTS = /^\/v1\/files\/([^/]+)\/contents$/;
@@ -57,8 +59,9 @@ export function createDownloads(deps: DownloadDeps) {
   }
 
   /** `GET /v1/files/:id/contents`: the account's own file, with its secret key. */
-  async function byKey(req: IncomingMessage, id: string) {
+  async function byKey(req: IncomingMessage, id: string, meta: { account?: string }) {
     const principal = await deps.auth.authenticate(req.headers.authorization);
+    meta.account = principal.account.id;
     if (principal.kind === 'publishable') throw publishableKeyNotAllowed();
     const account = principal.account;
     const { object: file } = await loadObject<StripeFile>(deps.store, account.id, id, FILE);
@@ -73,7 +76,7 @@ export function createDownloads(deps: DownloadDeps) {
   }
 
   /** `GET /links/:token`: anyone with the link's URL, until it expires. */
-  async function byLink(token: string) {
+  async function byLink(token: string, meta: { account?: string }) {
     const parsed = parseLinkToken(token);
     const noSuchLink = () => gone('No such file link: this link does not exist.');
     if (!parsed) throw noSuchLink();
@@ -84,6 +87,8 @@ export function createDownloads(deps: DownloadDeps) {
     const secret = (JSON.parse(row.internal ?? '{}') as Partial<FileLinkState>).secret ?? '';
     const [given, stored] = [Buffer.from(parsed.secret), Buffer.from(secret)];
     if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw noSuchLink();
+    // Only a real link's downloads reach the account's request log.
+    meta.account = account.id;
     const link = JSON.parse(row.json) as FileLink;
     const now = accountClock(deps.clock, account).now();
     if (!isLinkLive(link, now)) throw gone(`The file link ${link.id} has expired.`);
@@ -91,21 +96,44 @@ export function createDownloads(deps: DownloadDeps) {
     return { file, contents: await fileBytes(account.id, file, now) };
   }
 
-  return async function download(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function download(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
     const requestId = newRequestId();
     const path = pathOf(req.url ?? '/');
     const method = req.method ?? 'GET';
+    const meta: { account?: string } = {};
+    const status = await answer(req, res, requestId, path, method, meta);
+    deps.onRequest?.({
+      ...meta,
+      method,
+      // A link's token is its secret: the log shows that it was a link, not which.
+      path: path.startsWith(LINKS_PREFIX) ? `${LINKS_PREFIX}…` : path,
+      status,
+      requestId,
+      idempotencyKey: undefined,
+      durationMs: performance.now() - started,
+    });
+  }
+
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    path: string,
+    method: string,
+    meta: { account?: string },
+  ): Promise<number> {
     try {
       // Nothing is read from a body: it is discarded so the connection stays usable.
       req.resume();
       if (method !== 'GET' && method !== 'HEAD') throw unrecognizedUrl(method, path);
       let found: Awaited<ReturnType<typeof byKey>>;
-      if (path.startsWith(LINKS_PREFIX)) found = await byLink(path.slice(LINKS_PREFIX.length));
+      if (path.startsWith(LINKS_PREFIX)) found = await byLink(path.slice(LINKS_PREFIX.length), meta);
       else {
         const id = decodeURIComponent(CONTENTS.exec(path)?.[1] ?? '');
         // No id contains NUL, and PostgreSQL refuses it in a query parameter (a 500 instead of a 404).
         if (id.includes('\u0000')) throw gone(`No such file: '${id.replaceAll('\u0000', '')}'`);
-        found = await byKey(req, id);
+        found = await byKey(req, id, meta);
       }
       const { file, contents } = found;
       const name = file.filename ?? file.id;
@@ -120,6 +148,7 @@ export function createDownloads(deps: DownloadDeps) {
         'Request-Id': requestId,
       });
       res.end(method === 'HEAD' ? undefined : contents.data);
+      return 200;
     } catch (err) {
       let error: StripeError;
       if (err instanceof StripeError) error = err;
@@ -139,6 +168,9 @@ export function createDownloads(deps: DownloadDeps) {
       if (error.kind === 'unauthenticated') headers['WWW-Authenticate'] = 'Basic realm="Stripe"';
       res.writeHead(error.status, headers);
       res.end(method === 'HEAD' ? undefined : body);
+      return error.status;
     }
-  };
+  }
+
+  return download;
 }

@@ -523,6 +523,16 @@ describe('file links', () => {
     await expectInvalid(a.stripe.fileLinks.update(link.id, { metadata: { a: 'b' } }), {
       message: `The file link ${link.id} has expired and can no longer be updated.`,
     });
+    // Downloads reach the request log, a link's secret token masked.
+    const log = await http(server, 'GET', '/sandbank/v1/requests', { key: a.key });
+    const downloads = (log.json.data as { method: string; path: string; status: number }[])
+      .filter((r) => r.path.startsWith('/links/'))
+      .map((r) => [r.method, r.path, r.status]);
+    assert.deepEqual(downloads, [
+      ['GET', '/links/…', 200],
+      ['GET', '/links/…', 404],
+    ]);
+    assert.ok(!JSON.stringify(log.json).includes((link.url as string).slice(-20)), 'no token in the log');
     // The file's own list shows the link as it is now.
     const again = checkFile(await a.stripe.files.retrieve(file.id));
     assert.deepEqual(again.links?.data, [expired]);
