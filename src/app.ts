@@ -13,6 +13,8 @@ import { customerOperations } from './customers/routes.js';
 import { taxIdJobHandlers, taxIdOperations } from './customers/tax-ids/routes.js';
 import { Outbox } from './events/outbox.js';
 import { EVENT_RETENTION_SECONDS, eventOperations } from './events/routes.js';
+import { createDownloads, isDownload } from './files/downloads.js';
+import { fileJobHandlers, fileOperations } from './files/routes.js';
 import { createThreeDSecurePages, THREE_D_SECURE_PREFIX } from './pages/three-d-secure.js';
 import { chargeJobHandlers, chargeOperations } from './payments/charges/routes.js';
 import { SETTLE_JOB, settleCharge } from './payments/charges/service.js';
@@ -72,6 +74,7 @@ export const operations = [
   ...webhookEndpointOperations,
   ...accountOperations,
   ...tokenOperations,
+  ...fileOperations,
 ];
 
 /** What runs when a scheduled job comes due, by job kind. */
@@ -83,6 +86,7 @@ export const jobHandlers: Record<string, JobHandler> = {
   ...refundJobHandlers,
   ...disputeJobHandlers,
   ...taxIdJobHandlers,
+  ...fileJobHandlers,
 };
 
 export interface AppOptions {
@@ -172,6 +176,22 @@ export async function createApp(opts: AppOptions): Promise<App> {
     strictKeys: opts.strictKeys ?? false,
     ...(opts.maxCachedKeys !== undefined ? { maxCachedKeys: opts.maxCachedKeys } : {}),
   });
+  // API requests and file downloads both go to the request log (and to the caller's hook).
+  const onRequest = (entry: RequestLogEntry) => {
+    if (entry.account) {
+      requestLog.record({
+        account: entry.account,
+        id: entry.requestId,
+        created: Math.floor(Date.now() / 1000),
+        method: entry.method,
+        path: entry.path,
+        status: entry.status,
+        idempotencyKey: entry.idempotencyKey,
+        durationMs: entry.durationMs,
+      });
+    }
+    opts.onRequest?.(entry);
+  };
   const handler = createHttpHandler({
     store,
     clock,
@@ -186,21 +206,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ]),
     auth,
     origin: () => origin,
-    onRequest: (entry) => {
-      if (entry.account) {
-        requestLog.record({
-          account: entry.account,
-          id: entry.requestId,
-          created: Math.floor(Date.now() / 1000),
-          method: entry.method,
-          path: entry.path,
-          status: entry.status,
-          idempotencyKey: entry.idempotencyKey,
-          durationMs: entry.durationMs,
-        });
-      }
-      opts.onRequest?.(entry);
-    },
+    onRequest,
     onInternalError,
     bodyTimeouts: bodyTimeouts(limits),
   });
@@ -213,6 +219,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     finish: { pi: finishPaymentIntentAuthentication, seti: finishSetupIntentAuthentication },
     onError: (err) => onInternalError(err, '3-D Secure page'),
   });
+  const downloads = createDownloads({ store, clock, auth, onError: onInternalError, onRequest });
   let inFlight = 0;
   let drained: (() => void) | undefined;
   const server = createServer(serverOptions(limits), (req, res) => {
@@ -223,6 +230,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
     // The API is the hot path: a request goes to the pages only when its path is theirs.
     if (req.url?.startsWith(THREE_D_SECURE_PREFIX)) void pages(req, res);
+    else if (req.url && isDownload(req.url)) void downloads(req, res);
     else void handler(req, res);
   });
   const connections = guardConnections(server, limits, logger);

@@ -40,7 +40,8 @@ export interface HttpLimits {
  * Generous for any real client (SDKs send a request in one go, on loopback or a LAN), short enough
  * that stuck ones go within half a minute. A 1 MiB body (the largest accepted) needs 20 KB/s to
  * arrive within a minute. 256 connections, each of which may hold a body of up to 1 MiB while it is
- * read, bound that memory to 256 MiB; parallel test suites use a few dozen. Node's default header
+ * read, bound that memory to 256 MiB (file uploads, multipart bodies of up to 17 MiB, raise the worst
+ * case accordingly: see docs/files.md); parallel test suites use a few dozen. Node's default header
  * limit (16 KiB) holds any URL Stripe's SDKs build (long parameters travel in POST bodies). 65 s of
  * keep-alive outlasts the SDKs' and load balancers' 60 s idle timeouts.
  */

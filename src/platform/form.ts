@@ -92,6 +92,15 @@ export function splitKey(key: string): string[] {
   return segments;
 }
 
+/**
+ * Sets one decoded `key=value` pair on `root` with the bracket grammar (for bodies that are not
+ * url-encoded, such as multipart/form-data's text fields).
+ */
+export function setParam(root: ParamHash, key: string, value: string): void {
+  if (key === '') return;
+  insert(root, splitKey(key), value);
+}
+
 function insert(root: ParamHash, segments: string[], value: string): void {
   let node: ParamHash | ParamValue[] = root;
   for (let i = 0; i < segments.length; i++) {

@@ -24,6 +24,7 @@ import { checkExpandPaths, type ExpandSource, expand } from './expand.js';
 import { FORM_LIMITS, type ParamHash, parseForm } from './form.js';
 import { checkKey, expiredAtOrBefore, fingerprint, InFlight, isLive, mismatchError } from './idempotency.js';
 import { newRequestId } from './ids.js';
+import { boundaryOf, isMultipart, MULTIPART_LIMITS, parseMultipart, type UploadedFile } from './multipart.js';
 import type {
   EventSink,
   Json,
@@ -102,6 +103,7 @@ const BASE_HEADERS = {
 const BASE_HEADER_LIST = Object.entries(BASE_HEADERS).flat();
 
 const ALLOWED_CONTENT_TYPES = ['application/x-www-form-urlencoded'];
+const EMPTY_BODY = Buffer.alloc(0);
 
 interface Response {
   status: number;
@@ -116,7 +118,11 @@ export function serialize(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-class BodyTooLarge extends Error {}
+class BodyTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super('body too large');
+  }
+}
 /** The client went away before its request was read: nobody is left to answer, and it is no bug. */
 class ClientGone extends Error {}
 /** The body stalled or took too long; `what` says which, for the 408's message. */
@@ -131,7 +137,7 @@ class BodyTimedOut extends Error {
  * body, re-armed only when it fires (a chunk just records the time), so a fast body costs one
  * setTimeout/clearTimeout pair.
  */
-function readBody(req: IncomingMessage, timeouts: BodyTimeouts): Promise<string> {
+function readBody(req: IncomingMessage, timeouts: BodyTimeouts, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -155,13 +161,13 @@ function readBody(req: IncomingMessage, timeouts: BodyTimeouts): Promise<string>
       lastData = performance.now();
       size += chunk.length;
       // Keep reading (and discarding) so the client can receive our answer on an intact connection.
-      if (size > FORM_LIMITS.maxBodyBytes) tooLarge = true;
+      if (size > maxBytes) tooLarge = true;
       else chunks.push(chunk);
     });
     req.on('end', () => {
       clearTimeout(timer);
-      if (tooLarge) reject(new BodyTooLarge());
-      else resolve(Buffer.concat(chunks).toString('utf8'));
+      if (tooLarge) reject(new BodyTooLarge(maxBytes));
+      else resolve(Buffer.concat(chunks));
     });
     req.on('error', () => {
       clearTimeout(timer);
@@ -321,7 +327,10 @@ export function createHttpHandler(deps: HttpDeps) {
     // Once known, errors carry the version like successes do (the SDK reads it from every response).
     let version: string | undefined;
     try {
-      const bodyText = method === 'POST' ? await readBody(req, bodyTimeouts) : '';
+      // File uploads (multipart) may be larger than a form; a form body never is.
+      const mediaType = method === 'POST' ? mediaTypeOf(req) : '';
+      const maxBytes = isMultipart(mediaType) ? MULTIPART_LIMITS.maxBodyBytes : FORM_LIMITS.maxBodyBytes;
+      const body = method === 'POST' ? await readBody(req, bodyTimeouts, maxBytes) : EMPTY_BODY;
       const principal: Principal = await deps.auth.authenticate(header(req, 'authorization'));
       meta.account = principal.account.id;
       version = resolveVersion(header(req, 'stripe-version'));
@@ -333,11 +342,19 @@ export function createHttpHandler(deps: HttpDeps) {
       if (header(req, 'stripe-account') !== undefined) {
         throw invalidRequest('The Stripe-Account header (Connect) is not supported by Sandbank yet.');
       }
-      const params = parseParams(req, method, query, bodyText);
+      const { params, uploads } = parseParams(req, method, mediaType, query, body);
       const origin = deps.origin();
       // Domain code sees the account's clock (real time, unless the account has travelled forward).
       const clock = accountClock(deps.clock, principal.account);
-      const base = { account: principal.account, principal, clock, requestId, version, origin };
+      const base = {
+        account: principal.account,
+        principal,
+        clock,
+        requestId,
+        version,
+        origin,
+        ...(uploads && { uploads }),
+      };
 
       idempotencyKey = method === 'POST' ? header(req, 'idempotency-key') : undefined;
       let idempotency: { key: string; fingerprint: string } | undefined;
@@ -374,7 +391,7 @@ export function createHttpHandler(deps: HttpDeps) {
         return sendError(
           res,
           requestId,
-          invalidRequest(`Request body too large: at most ${FORM_LIMITS.maxBodyBytes} bytes are accepted.`),
+          invalidRequest(`Request body too large: at most ${err.maxBytes} bytes are accepted.`),
           version,
         );
       }
@@ -384,16 +401,29 @@ export function createHttpHandler(deps: HttpDeps) {
     }
   }
 
-  function parseParams(req: IncomingMessage, method: string, query: string, body: string): ParamHash {
+  function mediaTypeOf(req: IncomingMessage): string {
+    return (header(req, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  }
+
+  function parseParams(
+    req: IncomingMessage,
+    method: string,
+    mediaType: string,
+    query: string,
+    body: Buffer,
+  ): { params: ParamHash; uploads?: Map<string, UploadedFile> } {
     const fromQuery = parseForm(query);
-    if (method !== 'POST') return fromQuery;
-    const contentType = (header(req, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    if (body.length > 0 && !ALLOWED_CONTENT_TYPES.includes(contentType)) {
+    if (method !== 'POST') return { params: fromQuery };
+    if (isMultipart(mediaType)) {
+      const multipart = parseMultipart(body, boundaryOf(header(req, 'content-type') ?? ''));
+      return { params: Object.assign(fromQuery, multipart.params), uploads: multipart.uploads };
+    }
+    if (body.length > 0 && !ALLOWED_CONTENT_TYPES.includes(mediaType)) {
       throw invalidRequest(
         `Invalid request: unsupported Content-Type ${header(req, 'content-type') ?? '(none)'}. If error persists and you need assistance, please contact support@stripe.com.`,
       );
     }
-    return Object.assign(fromQuery, parseForm(body));
+    return { params: Object.assign(fromQuery, parseForm(body.toString('utf8'))) };
   }
 
   function send(res: ServerResponse, requestId: string, r: Response, extra: Record<string, string> = {}) {

@@ -8,6 +8,7 @@ import type { Account, EventWrite, JobWrite, Reader, Transaction } from '../stor
 import type { Principal } from './auth.js';
 import type { Clock } from './clock.js';
 import type { ExpandRoot } from './expand.js';
+import type { UploadedFile } from './multipart.js';
 import type { Field } from './params.js';
 
 export type Json = Record<string, unknown>;
@@ -22,6 +23,8 @@ export interface ReadContext {
   version: string;
   /** Where this server is reached, e.g. `http://127.0.0.1:12111` (for URLs it hands out). */
   origin: string;
+  /** Files uploaded in a multipart/form-data body, by parameter name (platform/multipart.ts). */
+  uploads?: ReadonlyMap<string, UploadedFile>;
 }
 
 /** The request an event records: `request.id` and `request.idempotency_key`. */

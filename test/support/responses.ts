@@ -26,6 +26,8 @@ const RESOURCE_TYPES: Record<string, [string, string]> = {
   token: ['Token', 'token'],
   card: ['Card', 'card'],
   bank_account: ['BankAccount', 'bank_account'],
+  file: ['File', 'file'],
+  file_link: ['FileLink', 'file_link'],
 };
 
 interface Body {

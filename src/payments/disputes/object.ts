@@ -113,6 +113,22 @@ export const EVIDENCE_FIELDS = [
 
 export type EvidenceField = (typeof EVIDENCE_FIELDS)[number];
 
+/**
+ * The evidence fields that name an uploaded file (`file_…` of purpose `dispute_evidence`), as the
+ * SDK's `DisputeUpdateParams.Evidence` marks them ("ID of a file upload").
+ */
+export const EVIDENCE_FILE_FIELDS = [
+  'cancellation_policy',
+  'customer_communication',
+  'customer_signature',
+  'duplicate_charge_documentation',
+  'receipt',
+  'refund_policy',
+  'service_documentation',
+  'shipping_documentation',
+  'uncategorized_file',
+] as const satisfies readonly EvidenceField[];
+
 export type Evidence = Record<EvidenceField, string | null> & {
   appeal?: { card?: { reason_for_filing?: string; supporting_files?: string[] } } | null;
   enhanced_evidence: EnhancedEvidence;

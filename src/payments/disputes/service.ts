@@ -16,6 +16,8 @@ import { recordBalanceTransaction } from '../../balance/transactions.js';
 import { cardByKey, type DisputeReason } from '../../cards/network.js';
 import { toAddress } from '../../customers/object.js';
 import { emitEvent } from '../../events/outbox.js';
+import type { StripeFile } from '../../files/object.js';
+import { loadFileForParam } from '../../files/service.js';
 import { disputeFee } from '../../money/pricing.js';
 import { invalidRequest } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -37,6 +39,7 @@ import {
   type EnhancedEligibility,
   type EnhancedEvidence,
   EVIDENCE_FIELDS,
+  EVIDENCE_FILE_FIELDS,
   type Evidence,
   isClosed,
   isInquiry,
@@ -299,6 +302,49 @@ function applyEvidence(dispute: Dispute, input: EvidenceInput): void {
   dispute.evidence_details.has_evidence = EVIDENCE_FIELDS.some((f) => dispute.evidence[f] !== null);
 }
 
+/** Stripe's cap on the files of one dispute's evidence together (its dispute evidence guidelines: 5 MB). */
+const MAX_EVIDENCE_BYTES = 5 * 1024 * 1024;
+
+/** An evidence file: a file of this account, uploaded for dispute evidence. */
+async function evidenceFile(ctx: MutationContext, id: string, param: string): Promise<StripeFile> {
+  const file = await loadFileForParam(ctx, id, param);
+  if (file.purpose !== 'dispute_evidence') {
+    throw invalidRequest(
+      `The file ${id} has purpose ${file.purpose}, but dispute evidence must be a file uploaded with purpose dispute_evidence.`,
+      { param },
+    );
+  }
+  return file;
+}
+
+/** Every file the evidence names, with the parameter that names it. */
+function evidenceFileIds(evidence: Evidence): { id: string; param: string }[] {
+  const ids: { id: string; param: string }[] = [];
+  for (const field of EVIDENCE_FILE_FIELDS) {
+    const id = evidence[field];
+    if (id !== null) ids.push({ id, param: `evidence[${field}]` });
+  }
+  (evidence.appeal?.card?.supporting_files ?? []).forEach((id, i) => {
+    ids.push({ id, param: `evidence[appeal][card][supporting_files][${i}]` });
+  });
+  return ids;
+}
+
+/**
+ * Checks the files the evidence names once the update is applied: each must be this account's
+ * dispute evidence, and together they must fit Stripe's size limit for one dispute.
+ */
+async function checkEvidenceFiles(ctx: MutationContext, evidence: Evidence): Promise<void> {
+  let total = 0;
+  for (const { id, param } of evidenceFileIds(evidence)) total += (await evidenceFile(ctx, id, param)).size;
+  if (total > MAX_EVIDENCE_BYTES) {
+    throw invalidRequest(
+      "The files you've attached to this dispute as evidence will exceed the limit for a dispute's total size. Try using smaller files as evidence. Hint: if you've attached images, you might want to try providing them in lower resolutions.",
+      { param: 'evidence' },
+    );
+  }
+}
+
 /** The decision the magic evidence asks for; `undefined` keeps the dispute under review. */
 function outcomeOf(dispute: Dispute): Outcome | undefined {
   const text = dispute.evidence.uncategorized_text;
@@ -347,7 +393,10 @@ export async function updateDispute(ctx: MutationContext, id: string, input: Upd
       { param: 'evidence' },
     );
   }
-  if (input.evidence) applyEvidence(dispute, input.evidence);
+  if (input.evidence) {
+    applyEvidence(dispute, input.evidence);
+    await checkEvidenceFiles(ctx, dispute.evidence);
+  }
   dispute.metadata = applyMetadata(dispute.metadata, input.metadata);
   if (input.intended_submission_method !== undefined) {
     dispute.intended_submission_method = input.intended_submission_method;
