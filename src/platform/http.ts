@@ -238,10 +238,7 @@ export function createHttpHandler(deps: HttpDeps) {
         const row = await reader.getObject(account, id);
         return row && (JSON.parse(row.json) as Json);
       },
-      async list(type, equals, limit) {
-        const page = await reader.listObjects({ account, type, limit, equals });
-        return { data: page.rows.map((r) => JSON.parse(r.json) as Json), has_more: page.hasMore };
-      },
+      ...storeVersionSource(reader, account),
     };
   }
 
