@@ -4,6 +4,7 @@
  * working directory can be a temporary one. `tsx` is imported by absolute URL so any cwd works.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { after } from 'node:test';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
@@ -51,12 +52,23 @@ export interface RunningServer {
 }
 
 /** Starts `sandbank serve …args` and waits for its `listening on http://127.0.0.1:PORT` line. */
+/**
+ * Servers still running when a test file ends: a test that fails before its `stop()` would leave
+ * one, and its open pipes would keep the test process (and so the whole run) waiting forever.
+ */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export async function startCliServer(args: string[], opts: CliOptions = {}): Promise<RunningServer> {
   const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', ...args], {
     env: environment(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   // 'close' comes after 'exit', once both pipes are drained: all output has been read by then.
   const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let out = '';
