@@ -23,6 +23,14 @@ after(async () => {
 });
 
 const CARD_ONLY = { allowed_payment_method_types: ['card'] };
+
+/**
+ * Stripe.js sends the client secret with a publishable key; the server-side SDK's types no longer
+ * declare it, so the test adds it to the params as Stripe.js would.
+ */
+function withSecret<T>(params: T, clientSecret: string): T {
+  return { ...params, client_secret: clientSecret };
+}
 const NOT_AWAITING_PI =
   'This PaymentIntent is not awaiting microdeposit verification: it must have a status of `requires_action` and a `next_action` of type `verify_with_microdeposits`.';
 const NOT_AWAITING_SI =
@@ -122,14 +130,11 @@ describe('POST /v1/payment_intents/:id/verify_microdeposits', () => {
       param: 'client_secret',
     });
     await expectInvalid(
-      browser.paymentIntents.verifyMicrodeposits(pi.id, { amounts: [32, 45], client_secret: `${pi.id}_secret_wrong` }),
+      browser.paymentIntents.verifyMicrodeposits(pi.id, withSecret({ amounts: [32, 45] }, `${pi.id}_secret_wrong`)),
       { param: 'client_secret' },
     );
     await expectInvalid(
-      browser.paymentIntents.verifyMicrodeposits(pi.id, {
-        amounts: [32, 45],
-        client_secret: pi.client_secret as string,
-      }),
+      browser.paymentIntents.verifyMicrodeposits(pi.id, withSecret({ amounts: [32, 45] }, pi.client_secret as string)),
       { code: 'payment_intent_unexpected_state', message: NOT_AWAITING_PI },
     );
   });
@@ -138,7 +143,7 @@ describe('POST /v1/payment_intents/:id/verify_microdeposits', () => {
 describe('POST /v1/setup_intents/:id/verify_microdeposits', () => {
   it('refuses a card SetupIntent with setup_intent_unexpected_state, the intent attached', async () => {
     const { stripe, key } = newAccount(server);
-    const si = await stripe.setupIntents.create({ payment_method_types: ['card'] });
+    const si = await stripe.setupIntents.create({ allowed_payment_method_types: ['card'] });
     await expectError(
       stripe.setupIntents.verifyMicrodeposits(si.id, { descriptor_code: 'SM11AA' }),
       Stripe.errors.StripeInvalidRequestError,
@@ -152,7 +157,7 @@ describe('POST /v1/setup_intents/:id/verify_microdeposits', () => {
     assert.equal(raw.json.error.code, 'setup_intent_unexpected_state');
     assert.equal(raw.json.error.setup_intent.id, si.id);
     const succeeded = await stripe.setupIntents.create({
-      payment_method_types: ['card'],
+      allowed_payment_method_types: ['card'],
       payment_method: 'pm_card_visa',
       confirm: true,
     });
@@ -164,7 +169,7 @@ describe('POST /v1/setup_intents/:id/verify_microdeposits', () => {
 
   it('validates parameters, the client secret of a publishable key, and the id', async () => {
     const { stripe, publishableKey } = newAccount(server);
-    const si = await stripe.setupIntents.create({ payment_method_types: ['card'] });
+    const si = await stripe.setupIntents.create({ allowed_payment_method_types: ['card'] });
     await expectInvalid(stripe.setupIntents.verifyMicrodeposits(si.id, { amounts: [32] }), { param: 'amounts' });
     const browser = client(server, publishableKey);
     await expectInvalid(browser.setupIntents.verifyMicrodeposits(si.id, { amounts: [32, 45] }), {
@@ -172,10 +177,7 @@ describe('POST /v1/setup_intents/:id/verify_microdeposits', () => {
       param: 'client_secret',
     });
     await expectInvalid(
-      browser.setupIntents.verifyMicrodeposits(si.id, {
-        amounts: [32, 45],
-        client_secret: si.client_secret as string,
-      }),
+      browser.setupIntents.verifyMicrodeposits(si.id, withSecret({ amounts: [32, 45] }, si.client_secret as string)),
       { code: 'setup_intent_unexpected_state', message: NOT_AWAITING_SI },
     );
     await expectInvalid(stripe.setupIntents.verifyMicrodeposits('seti_missing', { amounts: [32, 45] }), {
