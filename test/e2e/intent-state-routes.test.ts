@@ -137,6 +137,13 @@ describe('POST /v1/payment_intents/:id/verify_microdeposits', () => {
       browser.paymentIntents.verifyMicrodeposits(pi.id, withSecret({ amounts: [32, 45] }, pi.client_secret as string)),
       { code: 'payment_intent_unexpected_state', message: NOT_AWAITING_PI },
     );
+    const raw = await http(server, 'POST', `/v1/payment_intents/${pi.id}/verify_microdeposits`, {
+      key: publishableKey,
+      body: `amounts[]=32&amounts[]=45&client_secret=${pi.client_secret}`,
+    });
+    assert.equal(raw.status, 400);
+    assert.equal(raw.json.error.payment_intent.id, pi.id);
+    assert.equal(raw.json.error.payment_intent.customer, undefined, 'a publishable key sees the redacted intent');
   });
 });
 

@@ -7,10 +7,10 @@
  * non-card payment-method work plugs the real flows in below them (marked PLUG-IN), and nothing
  * here pretends to succeed meanwhile.
  */
-import { invalidRequest } from '../../platform/errors.js';
+import { invalidRequest, StripeError } from '../../platform/errors.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { awaitingMicrodeposits, checkVerificationInput } from '../microdeposits.js';
-import { type PaymentIntent, unexpectedState } from './object.js';
+import { type PaymentIntent, publishableView, unexpectedState } from './object.js';
 import { loadIntent } from './service.js';
 
 export const NOT_CUSTOMER_BALANCE =
@@ -58,10 +58,20 @@ export async function verifyPaymentIntentMicrodeposits(
   ctx: MutationContext,
   id: string,
   input: { amounts?: number[] | null; descriptor_code?: string | null },
+  caller: { publishable: boolean },
 ): Promise<PaymentIntent> {
   const { object: pi } = await loadIntent(ctx, id);
   checkVerificationInput(input);
-  if (!awaitingMicrodeposits(pi)) throw unexpectedState(pi, NOT_AWAITING_MICRODEPOSITS);
+  if (!awaitingMicrodeposits(pi)) {
+    // Stripe.js calls this with a publishable key: the intent in the error is its redacted view.
+    throw new StripeError({
+      kind: 'bad_request',
+      type: 'invalid_request_error',
+      code: 'payment_intent_unexpected_state',
+      message: NOT_AWAITING_MICRODEPOSITS,
+      extra: { payment_intent: caller.publishable ? publishableView(pi) : pi },
+    });
+  }
   // PLUG-IN: the us_bank_account / acss_debit payment methods compare the amounts or descriptor
   // code with the deposits they sent here, then move the intent to `processing`.
   throw unreachableUntilNonCardFlows('verify_microdeposits');

@@ -178,8 +178,9 @@ export const paymentIntentOperations: Operation[] = [
     // Stripe.js verifies with the publishable key and the client secret (verifyMicrodepositsForPayment).
     publishable: true,
     handler: async (ctx, input, { id }) => {
-      await checkPublishable(ctx, ctx.tx, id as string, input.client_secret);
-      return json(await verifyPaymentIntentMicrodeposits(ctx, id as string, input));
+      const publishable = await checkPublishable(ctx, ctx.tx, id as string, input.client_secret);
+      const pi = await verifyPaymentIntentMicrodeposits(ctx, id as string, input, { publishable });
+      return publishable ? publishableView(pi) : json(pi);
     },
   }),
   readOperation({
