@@ -7,6 +7,7 @@ import { type Json, type Operation, readOperation, writeOperation } from '../pla
 import { p, params } from '../platform/params.js';
 import { listOperation, retrieveOperation } from '../platform/resource-routes.js';
 import { EARLY_FRAUD_WARNING } from './early-fraud-warnings.js';
+import { createPaymentEvaluation, createPaymentEvaluationParams, PAYMENT_EVALUATION } from './payment-evaluations.js';
 import { approveReview, REVIEW } from './reviews.js';
 import {
   createValueList,
@@ -77,6 +78,16 @@ export const radarOperations: Operation[] = [
     params: expandOnly,
     returns: { object: REVIEW },
     handler: async (ctx, _input, { id }) => json(await approveReview(ctx, id as string)),
+  }),
+
+  // ---- payment evaluations (Radar for payments made with another processor) ----
+  writeOperation({
+    method: 'POST',
+    path: '/v1/radar/payment_evaluations',
+    name: 'radar.payment_evaluations.create',
+    params: createPaymentEvaluationParams,
+    returns: { object: PAYMENT_EVALUATION },
+    handler: async (ctx, input) => json(await createPaymentEvaluation(ctx, input)),
   }),
 
   // ---- early fraud warnings ----

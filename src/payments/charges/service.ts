@@ -43,6 +43,14 @@ export interface ChargeSource {
   transferGroup: string | null;
 }
 
+/**
+ * Radar's risk score (0–99) for a card: the table's score for the risk test cards, otherwise a
+ * stable low score derived from the last digit, so the same card always scores the same.
+ */
+export function radarRiskScore(card: TestCard): number {
+  return card.behaviour.risk?.score ?? 20 + (card.last4.charCodeAt(3) % 40);
+}
+
 /** The descriptor that appears on the cardholder's statement: the account's, with any suffix. */
 function statementDescriptor(source: ChargeSource): string {
   const base = source.statementDescriptor ?? 'SANDBANK';
@@ -60,7 +68,7 @@ function authorizedOutcome(card: TestCard): Outcome {
     network_status: 'approved_by_network',
     reason: elevated ? 'elevated_risk_level' : null,
     risk_level: card.behaviour.risk?.level ?? 'normal',
-    risk_score: card.behaviour.risk?.score ?? 20 + (card.last4.charCodeAt(3) % 40),
+    risk_score: radarRiskScore(card),
     seller_message: elevated
       ? 'Stripe evaluated this payment as having elevated risk, and placed it in your manual review queue.'
       : 'Payment complete.',
@@ -76,7 +84,7 @@ function declinedOutcome(decline: Decline, card: TestCard): Outcome {
     network_status: decline.outcome.network_status,
     reason: decline.outcome.reason,
     risk_level: decline.outcome.risk_level,
-    risk_score: card.behaviour.risk?.score ?? 20 + (card.last4.charCodeAt(3) % 40),
+    risk_score: radarRiskScore(card),
     seller_message: decline.outcome.seller_message,
     type: decline.outcome.type,
   };

@@ -28,6 +28,7 @@ import {
   usablePaymentMethod,
 } from '../payment-methods/service.js';
 import { authenticationUrl } from '../three-d-secure/url.js';
+import { type AmountDetailsInput, applyAmountDetails } from './amount-details.js';
 import {
   type CaptureOptionName,
   captureFeatures,
@@ -53,6 +54,7 @@ export interface LoadedIntent {
 }
 
 export interface ConfirmInput {
+  amount_details?: AmountDetailsInput;
   payment_method?: string | null;
   /** Legacy: a token or a customer's card (`card_…`), used when no `payment_method` is given. */
   source?: string | null;
@@ -122,6 +124,7 @@ async function prepare(ctx: MutationContext, loaded: LoadedIntent, input: Confir
   if (input.setup_future_usage !== undefined) pi.setup_future_usage = input.setup_future_usage;
   if (input.shipping !== undefined) pi.shipping = input.shipping;
   if (input.capture_method) pi.capture_method = input.capture_method;
+  await applyAmountDetails(ctx, pi, input.amount_details, pi.amount);
   const tds = input.payment_method_options?.card?.request_three_d_secure;
   if (tds) pi.payment_method_options.card.request_three_d_secure = tds;
   pi.payment_method_options.card = withCaptureOptions(

@@ -5,6 +5,7 @@
 import { StripeError } from '../../platform/errors.js';
 import { registerExpandable } from '../../platform/expand.js';
 import type { SearchableResource } from '../../platform/search.js';
+import type { AmountDetails } from './amount-details.js';
 
 export const PAYMENT_INTENT = 'payment_intent';
 
@@ -80,7 +81,7 @@ export interface PaymentIntent {
   allowed_payment_method_types: string[] | null;
   amount: number;
   amount_capturable: number;
-  amount_details: { tip: Record<string, never> };
+  amount_details: AmountDetails;
   amount_received: number;
   application: null;
   application_fee_amount: null;

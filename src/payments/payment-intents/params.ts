@@ -2,7 +2,9 @@
 import { addressParam } from '../../customers/params.js';
 import { expandParam, listParams, searchParams } from '../../platform/list.js';
 import { p, params } from '../../platform/params.js';
+import { verifyMicrodepositsShape } from '../microdeposits.js';
 import { paymentMethodDataShape } from '../payment-methods/params.js';
+import { amountDetailsParam } from './amount-details.js';
 
 const CAPTURE_METHODS = ['automatic', 'automatic_async', 'manual'] as const;
 const SETUP_FUTURE_USAGE = ['off_session', 'on_session'] as const;
@@ -55,7 +57,7 @@ const confirmShape = {
   use_stripe_sdk: p.boolean(),
   confirmation_token: p.string(),
   capture_method: p.enum(CAPTURE_METHODS),
-  amount_details: p.opaque(),
+  amount_details: amountDetailsParam,
   hooks: p.opaque(),
   payment_details: p.opaque(),
   excluded_payment_method_types: p.array(p.string()),
@@ -90,7 +92,7 @@ export const createPaymentIntentParams = params({
 export const updatePaymentIntentParams = params({
   allowed_payment_method_types: p.array(p.string()),
   amount: p.integer(),
-  amount_details: p.opaque(),
+  amount_details: amountDetailsParam,
   application_fee_amount: p.integer(),
   capture_method: p.enum(CAPTURE_METHODS),
   currency: p.string(),
@@ -124,7 +126,7 @@ export const confirmPaymentIntentParams = params({
 });
 
 export const capturePaymentIntentParams = params({
-  amount_details: p.opaque(),
+  amount_details: amountDetailsParam,
   amount_to_capture: p.integer({ min: 1 }),
   application_fee_amount: p.integer(),
   expand: expandParam,
@@ -144,7 +146,7 @@ export const cancelPaymentIntentParams = params({
 
 export const incrementAuthorizationParams = params({
   amount: p.integer({ required: true }),
-  amount_details: p.opaque(),
+  amount_details: amountDetailsParam,
   application_fee_amount: p.integer(),
   description: p.string(),
   expand: expandParam,
@@ -165,3 +167,13 @@ export const listPaymentIntentsParams = params({
 });
 
 export const searchPaymentIntentsParams = params(searchParams);
+
+/** `POST /v1/payment_intents/:id/apply_customer_balance` (`PaymentIntentApplyCustomerBalanceParams`). */
+export const applyCustomerBalanceParams = params({
+  amount: p.integer({ min: 1 }),
+  currency: p.string(),
+  expand: expandParam,
+});
+
+/** `POST /v1/payment_intents/:id/verify_microdeposits` (`PaymentIntentVerifyMicrodepositsParams`). */
+export const verifyPaymentIntentMicrodepositsParams = params(verifyMicrodepositsShape);

@@ -1,7 +1,7 @@
 /** The PaymentIntent endpoints: thin handlers over the service; publishable-key rules live here. */
 
 import { invalidRequest } from '../../platform/errors.js';
-import { searchPage } from '../../platform/list.js';
+import { listParams, searchPage } from '../../platform/list.js';
 import { loadObject } from '../../platform/objects.js';
 import {
   type Json,
@@ -10,13 +10,17 @@ import {
   readOperation,
   writeOperation,
 } from '../../platform/operation.js';
+import { params } from '../../platform/params.js';
 import { listOperation } from '../../platform/resource-routes.js';
 import { parseSearchQuery } from '../../platform/search.js';
 import type { Reader } from '../../store/store.js';
 import { intentDefaults } from '../../versions/requests.js';
+import { LINE_ITEM, listLineItems } from './amount-details.js';
+import { applyCustomerBalance, verifyPaymentIntentMicrodeposits } from './bank-actions.js';
 import type { ConfirmInput } from './confirm.js';
 import { PAYMENT_INTENT, type PaymentIntent, paymentIntentSearch, publishableView } from './object.js';
 import {
+  applyCustomerBalanceParams,
   cancelPaymentIntentParams,
   capturePaymentIntentParams,
   confirmPaymentIntentParams,
@@ -26,6 +30,7 @@ import {
   retrievePaymentIntentParams,
   searchPaymentIntentsParams,
   updatePaymentIntentParams,
+  verifyPaymentIntentMicrodepositsParams,
 } from './params.js';
 import {
   cancelPaymentIntent,
@@ -155,6 +160,37 @@ export const paymentIntentOperations: Operation[] = [
     params: incrementAuthorizationParams,
     returns: { object: PAYMENT_INTENT },
     handler: async (ctx, input, { id }) => json(await incrementAuthorization(ctx, id as string, input)),
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/payment_intents/:id/apply_customer_balance',
+    name: 'payment_intents.apply_customer_balance',
+    params: applyCustomerBalanceParams,
+    returns: { object: PAYMENT_INTENT },
+    handler: async (ctx, input, { id }) => json(await applyCustomerBalance(ctx, id as string, input)),
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/payment_intents/:id/verify_microdeposits',
+    name: 'payment_intents.verify_microdeposits',
+    params: verifyPaymentIntentMicrodepositsParams,
+    returns: { object: PAYMENT_INTENT },
+    // Stripe.js verifies with the publishable key and the client secret (verifyMicrodepositsForPayment).
+    publishable: true,
+    handler: async (ctx, input, { id }) => {
+      const publishable = await checkPublishable(ctx, ctx.tx, id as string, input.client_secret);
+      const pi = await verifyPaymentIntentMicrodeposits(ctx, id as string, input, { publishable });
+      return publishable ? publishableView(pi) : json(pi);
+    },
+  }),
+  readOperation({
+    method: 'GET',
+    path: '/v1/payment_intents/:id/amount_details_line_items',
+    name: 'payment_intents.list_amount_details_line_items',
+    params: params(listParams),
+    returns: { list: LINE_ITEM },
+    handler: async (ctx, input, { id }) =>
+      (await listLineItems(ctx.reader, ctx.account.id, id as string, input)) as unknown as Json,
   }),
   listOperation({
     path: '/v1/payment_intents',

@@ -18,6 +18,7 @@ import { type IntentDefaults, LATEST_INTENT_DEFAULTS } from '../../versions/requ
 import type { Charge } from '../charges/object.js';
 import { afterCapture, loadCharge, saveCharge } from '../charges/service.js';
 import { createFromData, usablePaymentMethod } from '../payment-methods/service.js';
+import { applyAmountDetails } from './amount-details.js';
 import { MAX_CAPTURES, maximumCapturable, withCaptureOptions } from './capture-features.js';
 import {
   type ConfirmInput,
@@ -191,6 +192,7 @@ export async function createPaymentIntent(
     pi.payment_method_options.card,
     input.payment_method_options?.card,
   );
+  await applyAmountDetails(ctx, pi, input.amount_details, pi.amount);
   const loaded: LoadedIntent = { object: pi, internal: { returnUrl: input.return_url ?? null } };
   // Without confirmation the PaymentMethod is only recorded (a test id becomes a real pm_ now).
   if (!input.confirm) {
@@ -212,7 +214,8 @@ export async function createPaymentIntent(
   // With `confirm=true` the confirmation's own save stores the intent (every path through it saves).
   if (!input.confirm) await saveIntent(ctx, loadedNew);
   await emitEvent(ctx, 'payment_intent.created', pi);
-  if (input.confirm) return confirmIntent(ctx, loadedNew, input as ConfirmInput);
+  // The amount details are applied above; the confirmation must not apply them a second time.
+  if (input.confirm) return confirmIntent(ctx, loadedNew, { ...input, amount_details: undefined } as ConfirmInput);
   return pi;
 }
 
@@ -256,7 +259,10 @@ export async function updatePaymentIntent(
     await loadObject(ctx.tx, ctx.account.id, input.customer, CUSTOMER, { param: 'customer' });
     pi.customer = input.customer;
   }
+  if (input.amount_details !== undefined && !editable) throw lockedFieldError(pi, 'amount_details');
+  const amountChanged = input.amount != null && input.amount !== pi.amount;
   if (input.amount != null) pi.amount = input.amount;
+  await applyAmountDetails(ctx, pi, input.amount_details, pi.amount, { amountChanged });
   pi.currency = currency;
   if (input.capture_method) pi.capture_method = input.capture_method;
   if (input.description !== undefined) pi.description = input.description;
@@ -359,6 +365,7 @@ export async function capturePaymentIntent(
   if (amount > ceiling) {
     throw invalidRequest(CAPTURE_TOO_LARGE, { code: 'amount_too_large', param: 'amount_to_capture' });
   }
+  await applyAmountDetails(ctx, pi, input.amount_details, amount);
   const firstCapture = !charge.object.captured;
   charge.object.captured = true;
   charge.object.amount_captured += amount;
@@ -472,6 +479,7 @@ export async function incrementAuthorization(
     } else details.overcapture.maximum_amount_capturable = input.amount;
   }
   pi.amount = input.amount;
+  await applyAmountDetails(ctx, pi, input.amount_details, input.amount, { amountChanged: true });
   pi.amount_capturable = input.amount;
   if (input.description !== undefined) pi.description = input.description;
   pi.metadata = applyMetadata(pi.metadata, input.metadata);

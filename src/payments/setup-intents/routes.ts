@@ -4,6 +4,7 @@ import { type Json, type Operation, readOperation, writeOperation } from '../../
 import { listOperation } from '../../platform/resource-routes.js';
 import { intentDefaults } from '../../versions/requests.js';
 import { setupAttemptOperations } from '../setup-attempts/routes.js';
+import { verifySetupIntentMicrodeposits, verifySetupIntentMicrodepositsParams } from './microdeposits.js';
 import { SETUP_INTENT, type SetupIntent } from './object.js';
 import {
   cancelSetupIntentParams,
@@ -67,6 +68,16 @@ export const setupIntentOperations: Operation[] = [
     params: cancelSetupIntentParams,
     returns: { object: SETUP_INTENT },
     handler: async (ctx, input, { id }) => json(await cancelSetupIntent(ctx, id as string, input)),
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/setup_intents/:id/verify_microdeposits',
+    name: 'setup_intents.verify_microdeposits',
+    params: verifySetupIntentMicrodepositsParams,
+    returns: { object: SETUP_INTENT },
+    // Stripe.js verifies with the publishable key and the client secret (verifyMicrodepositsForSetup).
+    publishable: true,
+    handler: async (ctx, input, { id }) => json(await verifySetupIntentMicrodeposits(ctx, id as string, input)),
   }),
   listOperation({
     path: '/v1/setup_intents',

@@ -118,7 +118,7 @@ export function present(ctx: MutationContext | ReadContext, si: SetupIntent): Se
  * A publishable key may only act on an intent whose client secret it presents; a secret key that
  * sends one must send the right one too.
  */
-function checkClientSecret(
+export function checkClientSecret(
   ctx: MutationContext | ReadContext,
   si: SetupIntent,
   clientSecret: string | null | undefined,
