@@ -6,6 +6,7 @@ import type { ChargeCard } from '../../cards/details.js';
 import { type Address, toAddress } from '../../customers/object.js';
 import { registerExpandable } from '../../platform/expand.js';
 import type { SearchableResource } from '../../platform/search.js';
+import type { Source } from '../../sources/object.js';
 import type { Card } from '../../tokens/object.js';
 import type { BillingDetails } from '../payment-methods/object.js';
 
@@ -62,7 +63,8 @@ export interface Charge {
   review: string | null;
   shipping: unknown;
   /** The legacy card charged (`POST /v1/charges`); null for PaymentIntent charges. */
-  source: Card | null;
+  /** The legacy card or card Source charged (null for PaymentMethods). */
+  source: Card | Source | null;
   source_transfer: null;
   statement_descriptor: string | null;
   statement_descriptor_suffix: string | null;
