@@ -250,10 +250,13 @@ export function cardOfSource(loaded: LoadedSourceObject): { card: Card; state: C
   return { card: sourceAsCard(loaded.object), state: { card: loaded.internal.card } };
 }
 
-/** After a charge: a source charged without a customer cannot be charged again (Stripe: `consumed`). */
-export async function consumeIfUnattached(ctx: MutationContext, loaded: LoadedSourceObject): Promise<void> {
+/**
+ * After a charge: a source charged without a customer, or a single-use one, cannot be charged again
+ * (Stripe: `consumed`).
+ */
+export async function consumeAfterCharge(ctx: MutationContext, loaded: LoadedSourceObject): Promise<void> {
   const source = loaded.object;
-  if (source.customer || source.status !== 'chargeable') return;
+  if ((source.customer && source.usage === 'reusable') || source.status !== 'chargeable') return;
   source.status = 'consumed';
   await saveSourceObject(ctx, loaded);
 }

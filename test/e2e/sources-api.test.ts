@@ -295,6 +295,10 @@ describe('a card source on a customer', () => {
       (await stripe.customers.listSources(customer.id)).data.map((s) => s.id),
       [card.id],
     );
+    await expectInvalid(stripe.customers.retrieveSource(customer.id, made.id), {
+      statusCode: 404,
+      code: 'resource_missing',
+    });
     assert.equal(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).default_source, card.id);
     // Consumed: it can neither be charged nor attached again.
     await expectInvalid(stripe.charges.create({ amount: 500, currency: 'usd', source: made.id }), {
@@ -370,6 +374,16 @@ describe('charging a card source', () => {
     const err = await expectCardError(stripe.charges.create({ amount: 1000, currency: 'usd', source: declining.id }));
     assert.equal(err.decline_code, 'insufficient_funds');
     assert.match((err.raw as { charge?: string }).charge ?? '', /^ch_/);
+    // A single-use source is used up by its first charge, even attached.
+    const single = await stripe.sources.create({ type: 'card', token: 'tok_visa', usage: 'single_use' });
+    assert.equal(single.usage, 'single_use');
+    const holder = await stripe.customers.create({ source: single.id });
+    await stripe.charges.create({ amount: 400, currency: 'usd', customer: holder.id });
+    assert.equal((await stripe.sources.retrieve(single.id)).status, 'consumed');
+    await expectInvalid(stripe.charges.create({ amount: 400, currency: 'usd', customer: holder.id }), {
+      param: 'source',
+    });
+
     // A declined source was not used up.
     assert.equal((await stripe.sources.retrieve(declining.id)).status, 'chargeable');
   });

@@ -21,7 +21,7 @@ import type { MutationContext } from '../../platform/operation.js';
 import { scheduleJob } from '../../platform/scheduler.js';
 import { raiseEarlyFraudWarningIfReported } from '../../radar/early-fraud-warnings.js';
 import { openReviewIfElevated } from '../../radar/reviews.js';
-import { cardOfSource, chargeableSource, consumeIfUnattached, type LoadedSourceObject } from '../../sources/service.js';
+import { cardOfSource, chargeableSource, consumeAfterCharge, type LoadedSourceObject } from '../../sources/service.js';
 import type { Job } from '../../store/store.js';
 import type { Card, CardState } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
@@ -221,7 +221,7 @@ export async function createLegacyCharge(ctx: MutationContext, input: LegacyChar
     });
   }
   // A reusable Source charged without being attached to a customer is used up (Stripe: `consumed`).
-  if (sourceObject) await consumeIfUnattached(ctx, sourceObject);
+  if (sourceObject) await consumeAfterCharge(ctx, sourceObject);
   // Radar looks at every successful charge, legacy ones too: an elevated-risk card opens a review.
   await openReviewIfElevated(ctx, loaded);
   if (manual) {

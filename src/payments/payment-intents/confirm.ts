@@ -13,6 +13,7 @@ import type { MutationContext } from '../../platform/operation.js';
 import { raiseEarlyFraudWarningIfReported } from '../../radar/early-fraud-warnings.js';
 import { openReviewIfElevated } from '../../radar/reviews.js';
 import type { Source } from '../../sources/object.js';
+import { consumeAfterCharge, loadSourceObject } from '../../sources/service.js';
 import { type Card, SOURCE } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
 import { authorizePayment, type Decision } from '../authorization.js';
@@ -324,6 +325,11 @@ async function settleAttempt(
  * (`setup_future_usage`), and a PaymentMethod that belongs to nobody is used up.
  */
 async function keepPaymentMethod(ctx: MutationContext, pi: PaymentIntent, pm: LoadedPaymentMethod): Promise<void> {
+  if (pm.object.id.startsWith('src_')) {
+    // A Source keeps its own state: charged unattached (or single-use), it is consumed.
+    await consumeAfterCharge(ctx, await loadSourceObject(ctx, pm.object.id));
+    return;
+  }
   if (pi.setup_future_usage && pi.customer) {
     await attachTo(ctx, pm, pi.customer, undefined);
     if (pi.setup_future_usage === 'off_session') await markSetUpForOffSession(ctx, pm);

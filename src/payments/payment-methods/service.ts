@@ -15,7 +15,7 @@ import { applyMetadata } from '../../platform/metadata.js';
 import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { sourceAsCard } from '../../sources/object.js';
-import { consumeIfUnattached as consumeSourceIfUnattached, loadSourceObject } from '../../sources/service.js';
+import { loadSourceObject } from '../../sources/service.js';
 import type { Reader } from '../../store/store.js';
 import { type Card, type CardState, SOURCE } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
@@ -345,13 +345,9 @@ export async function usablePaymentMethod(
 }
 
 async function savePaymentMethod(ctx: MutationContext, loaded: LoadedPaymentMethod): Promise<void> {
-  // A legacy card used as a PaymentMethod is a view of a customer's source: it keeps no PaymentMethod state.
-  if (loaded.object.id.startsWith('card_')) return;
-  // A Source used as a PaymentMethod keeps its own state: used up without a customer, it is consumed.
-  if (loaded.object.id.startsWith('src_')) {
-    if (loaded.internal.consumed) await consumeSourceIfUnattached(ctx, await loadSourceObject(ctx, loaded.object.id));
-    return;
-  }
+  // A legacy card or a Source used as a PaymentMethod is a view: it keeps no PaymentMethod state (a
+  // Source's own state changes after a payment: see `keepPaymentMethod` in payment-intents/confirm.ts).
+  if (loaded.object.id.startsWith('card_') || loaded.object.id.startsWith('src_')) return;
   await saveObject(ctx.tx, ctx.account.id, PAYMENT_METHOD, loaded.object, {
     update: true,
     fields: paymentMethodFields(loaded.object),
