@@ -212,9 +212,21 @@ export async function verifySourceObject(ctx: MutationContext, id: string): Prom
   );
 }
 
-/** Stripe's refusal of a source that can no longer be charged (consumed, or detached). */
-function notChargeable(id: string, param: string): StripeError {
-  return invalidRequest(`The source you provided (${id}) is not in a chargeable state.`, { param });
+/**
+ * A source that can no longer be charged is refused: a consumed reusable one with Stripe's own
+ * words (it was charged unattached, or detached), any other with a plain statement of its state.
+ */
+export function requireChargeable(source: Source, param: string): void {
+  if (source.status === 'chargeable') return;
+  if (source.status === 'consumed' && source.usage === 'reusable') {
+    throw invalidRequest(
+      'The reusable source you provided is consumed because it was previously charged without being attached to a customer or was detached from a customer. To charge a reusable source multiple time you must attach it to a customer first.',
+      { param },
+    );
+  }
+  throw invalidRequest(`The source you provided (${source.id}) is ${source.status} and can no longer be charged.`, {
+    param,
+  });
 }
 
 /**
@@ -229,7 +241,7 @@ export async function chargeableSource(
 ): Promise<LoadedSourceObject> {
   const loaded = await loadSourceObject(ctx, id, param);
   const source = loaded.object;
-  if (source.status !== 'chargeable') throw notChargeable(id, param);
+  requireChargeable(source, param);
   if (source.customer && !customer) {
     throw invalidRequest(
       `The source ${id} belongs to the customer ${source.customer}; include the customer when charging it.`,
@@ -271,7 +283,7 @@ export async function attachSourceObject(
 ): Promise<LoadedSourceObject> {
   const loaded = await loadSourceObject(ctx, id, param);
   const source = loaded.object;
-  if (source.status !== 'chargeable') throw notChargeable(id, param);
+  requireChargeable(source, param);
   if (source.customer) {
     throw invalidRequest(
       source.customer === customer

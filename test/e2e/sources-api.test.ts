@@ -368,7 +368,7 @@ describe('charging a card source', () => {
     const again = await expectInvalid(stripe.charges.create({ amount: 1000, currency: 'usd', source: made.id }), {
       param: 'source',
     });
-    assert.match(again.message, /not in a chargeable state/);
+    assert.match(again.message, /^The reusable source you provided is consumed because it was previously charged/);
 
     const declining = await stripe.sources.create({ type: 'card', token: 'tok_chargeDeclinedInsufficientFunds' });
     const err = await expectCardError(stripe.charges.create({ amount: 1000, currency: 'usd', source: declining.id }));
@@ -382,6 +382,7 @@ describe('charging a card source', () => {
     assert.equal((await stripe.sources.retrieve(single.id)).status, 'consumed');
     await expectInvalid(stripe.charges.create({ amount: 400, currency: 'usd', customer: holder.id }), {
       param: 'source',
+      message: `The source you provided (${single.id}) is consumed and can no longer be charged.`,
     });
 
     // A declined source was not used up.

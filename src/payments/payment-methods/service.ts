@@ -15,7 +15,7 @@ import { applyMetadata } from '../../platform/metadata.js';
 import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { sourceAsCard } from '../../sources/object.js';
-import { loadSourceObject } from '../../sources/service.js';
+import { loadSourceObject, requireChargeable } from '../../sources/service.js';
 import type { Reader } from '../../store/store.js';
 import { type Card, type CardState, SOURCE } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
@@ -224,14 +224,15 @@ async function legacyCardAsPaymentMethod(
 
 /**
  * A card Source (`src_…`) seen as a card PaymentMethod, as Stripe accepts a source wherever a
- * PaymentMethod id goes. A source that is no longer chargeable is a used-up PaymentMethod.
+ * PaymentMethod id goes; one that is no longer chargeable is refused as the Charges API refuses it.
  */
 async function sourceAsPaymentMethod(ctx: MutationContext, id: string, param: string): Promise<LoadedPaymentMethod> {
   const loaded = await loadSourceObject(ctx, id, param);
   const source = loaded.object;
+  requireChargeable(source, param);
   return {
     object: paymentMethodView(sourceAsCard(source), loaded.internal, source.created),
-    internal: { card: loaded.internal.card, ...(source.status === 'chargeable' ? {} : { consumed: true }) },
+    internal: { card: loaded.internal.card },
   };
 }
 
