@@ -272,6 +272,8 @@ describe('a card source on a customer', () => {
       [made.id],
     );
     assert.equal((await stripe.customers.retrieveSource(customer.id, made.id)).id, made.id);
+    const expanded = await stripe.sources.retrieve(made.id, { expand: ['customer'] });
+    assert.equal((expanded.customer as unknown as Stripe.Customer).email, 'jenny@example.com');
 
     // A second attach, to this or another customer, is refused.
     const other = await stripe.customers.create();
@@ -374,6 +376,13 @@ describe('charging a card source', () => {
     const err = await expectCardError(stripe.charges.create({ amount: 1000, currency: 'usd', source: declining.id }));
     assert.equal(err.decline_code, 'insufficient_funds');
     assert.match((err.raw as { charge?: string }).charge ?? '', /^ch_/);
+    // Added on a customer update, a Source is the customer's too.
+    const later = await stripe.sources.create({ type: 'card', token: 'tok_mastercard' });
+    const adopter = await stripe.customers.create();
+    const adopted = await stripe.customers.update(adopter.id, { source: later.id });
+    assert.equal(adopted.default_source, later.id);
+    assert.equal((await stripe.sources.retrieve(later.id)).customer, adopter.id);
+
     // A single-use source is used up by its first charge, even attached.
     const single = await stripe.sources.create({ type: 'card', token: 'tok_visa', usage: 'single_use' });
     assert.equal(single.usage, 'single_use');
