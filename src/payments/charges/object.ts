@@ -62,8 +62,7 @@ export interface Charge {
   /** The Radar review the payment was placed in (radar/reviews.ts). */
   review: string | null;
   shipping: unknown;
-  /** The legacy card charged (`POST /v1/charges`); null for PaymentIntent charges. */
-  /** The legacy card or card Source charged (null for PaymentMethods). */
+  /** The legacy card or card Source charged (`POST /v1/charges`, or a PaymentIntent paid with one); else null. */
   source: Card | Source | null;
   source_transfer: null;
   statement_descriptor: string | null;
