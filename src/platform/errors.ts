@@ -162,6 +162,20 @@ export function requestTimeout(what: string, seconds: number): StripeError {
   });
 }
 
+/**
+ * Too many requests at once: Stripe's 429 `rate_limit` (SDKs retry it with backoff). Sandbank uses
+ * it to bound how many file uploads it holds in memory at the same time.
+ */
+export function rateLimited(): StripeError {
+  return new StripeError({
+    kind: 'rate_limited',
+    type: 'invalid_request_error',
+    code: 'rate_limit',
+    message:
+      'Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.',
+  });
+}
+
 /** The request line alone exceeds the size the server reads before a request starts. */
 export function uriTooLong(maxBytes: number): StripeError {
   return new StripeError({

@@ -16,6 +16,7 @@ import {
   idempotencyKeyInUse,
   internalError,
   invalidRequest,
+  rateLimited,
   requestTimeout,
   StripeError,
   unrecognizedUrl,
@@ -219,8 +220,16 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+/**
+ * File uploads read into memory at once, at most (each up to MULTIPART_LIMITS.maxBodyBytes): the
+ * bound on what uploads can hold, whatever the connection count. More get Stripe's 429, which the
+ * SDKs retry.
+ */
+export const MAX_CONCURRENT_UPLOADS = 16;
+
 export function createHttpHandler(deps: HttpDeps) {
   const inFlight = new InFlight();
+  let uploadsInMemory = 0;
   const bodyTimeouts = deps.bodyTimeouts ?? DEFAULT_BODY_TIMEOUTS;
 
   function expandSource(reader: Reader, account: string): ExpandSource {
@@ -229,10 +238,7 @@ export function createHttpHandler(deps: HttpDeps) {
         const row = await reader.getObject(account, id);
         return row && (JSON.parse(row.json) as Json);
       },
-      async list(type, equals, limit) {
-        const page = await reader.listObjects({ account, type, limit, equals });
-        return { data: page.rows.map((r) => JSON.parse(r.json) as Json), has_more: page.hasMore };
-      },
+      ...storeVersionSource(reader, account),
     };
   }
 
@@ -326,10 +332,17 @@ export function createHttpHandler(deps: HttpDeps) {
     let claimed: { account: string; key: string } | undefined;
     // Once known, errors carry the version like successes do (the SDK reads it from every response).
     let version: string | undefined;
+    let holdsUpload = false;
     try {
       // File uploads (multipart) may be larger than a form; a form body never is.
       const mediaType = method === 'POST' ? mediaTypeOf(req) : '';
-      const maxBytes = isMultipart(mediaType) ? MULTIPART_LIMITS.maxBodyBytes : FORM_LIMITS.maxBodyBytes;
+      const upload = isMultipart(mediaType);
+      if (upload) {
+        if (uploadsInMemory >= MAX_CONCURRENT_UPLOADS) throw rateLimited();
+        uploadsInMemory += 1;
+        holdsUpload = true;
+      }
+      const maxBytes = upload ? MULTIPART_LIMITS.maxBodyBytes : FORM_LIMITS.maxBodyBytes;
       const body = method === 'POST' ? await readBody(req, bodyTimeouts, maxBytes) : EMPTY_BODY;
       const principal: Principal = await deps.auth.authenticate(header(req, 'authorization'));
       meta.account = principal.account.id;
@@ -398,6 +411,7 @@ export function createHttpHandler(deps: HttpDeps) {
       return sendError(res, requestId, err, version);
     } finally {
       if (claimed) inFlight.release(claimed.account, claimed.key);
+      if (holdsUpload) uploadsInMemory -= 1;
     }
   }
 

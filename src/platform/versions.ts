@@ -6,16 +6,15 @@
  */
 import type { Reader } from '../store/store.js';
 import { invalidRequest } from './errors.js';
+import type { ExpandSource } from './expand.js';
 import type { Json } from './operation.js';
 
 /** The version the current `stripe` npm package pins (stripe@23.1.0), and Sandbank's default. */
 export const LATEST_VERSION = '2026-10-28.endive';
 
 /** What a version change may read to build an older shape (lists the newer shape only links to). */
-export interface VersionSource {
-  /** Up to `limit` objects of `type` whose indexed fields equal `equals`, newest first. */
-  list(type: string, equals: Record<string, string>, limit: number): Promise<{ data: Json[]; hasMore: boolean }>;
-}
+/** What a version change may read to include lists older versions showed: the same lists expansions read. */
+export type VersionSource = Pick<ExpandSource, 'list'>;
 
 /** One documented shape change: the first version with the new shape, and the step back to the old one. */
 export interface VersionChange {
@@ -190,7 +189,7 @@ export function storeVersionSource(reader: Reader, account: string): VersionSour
   return {
     async list(type, equals, limit) {
       const page = await reader.listObjects({ account, type, limit, equals });
-      return { data: page.rows.map((row) => JSON.parse(row.json) as Json), hasMore: page.hasMore };
+      return { data: page.rows.map((row) => JSON.parse(row.json) as Json), has_more: page.hasMore };
     },
   };
 }

@@ -38,7 +38,7 @@ export async function includedList(
   return {
     object: 'list',
     data: page.data.slice(0, INCLUDED_LIST_SIZE),
-    has_more: page.hasMore || page.data.length > INCLUDED_LIST_SIZE,
+    has_more: page.has_more || page.data.length > INCLUDED_LIST_SIZE,
     total_count: page.data.length,
     url,
   };

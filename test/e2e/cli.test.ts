@@ -39,6 +39,8 @@ describe('sandbank serve', () => {
   it('prints its URL and a key pair, answers /healthz without a key, and keeps data across restarts', async () => {
     const key = newSecretKey();
     const first = await serve();
+    // The lines after the start line may arrive in a later chunk of output.
+    for (let i = 0; i < 50 && !/pk_test_/.test(first.stdout()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(first.stdout(), /sk_test_\w+ \/ pk_test_\w+/);
     const health = await fetch(`http://127.0.0.1:${first.port}/healthz`);
     assert.equal(health.status, 200);

@@ -8,12 +8,14 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type Stripe from 'stripe';
+import { MAX_CONCURRENT_UPLOADS } from '../../src/platform/http.js';
 import { expectInvalid } from '../support/customers.js';
 import { http, newSecretKey, startServer, type TestServer } from '../support/server.js';
 import { assertShape } from '../support/shape.js';
@@ -745,5 +747,58 @@ describe('multipart over raw HTTP', () => {
       ((await post.json()) as { error: { message: string } }).error.message,
       /^Unrecognized request URL \(POST: /,
     );
+  });
+});
+
+describe('uploads held in memory at once', () => {
+  it(`answers Stripe's 429 rate_limit beyond ${MAX_CONCURRENT_UPLOADS} unfinished uploads, and takes them again once one ends`, async () => {
+    const key = newSecretKey();
+    const boundary = 'sandbankboundary';
+    // Each upload sends its headers and a first part, then stalls: the server holds it.
+    const stalled = Array.from({ length: MAX_CONCURRENT_UPLOADS }, () => {
+      const req = request(`${server.url}/v1/files`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': '100000',
+        },
+      });
+      req.on('error', () => {});
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\ndispute_evidence\r\n`);
+      return req;
+    });
+    try {
+      let res: Awaited<ReturnType<typeof http>> | undefined;
+      // The stalled requests reach the server in their own time; wait until all are held.
+      for (let i = 0; i < 50; i++) {
+        res = await http(server, 'POST', '/v1/files', {
+          key,
+          headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+          body: `--${boundary}--\r\n`,
+        });
+        if (res.status === 429) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(res?.status, 429, res?.text);
+      assert.equal(res?.json.error.code, 'rate_limit');
+      assert.equal(res?.json.error.type, 'invalid_request_error');
+    } finally {
+      for (const req of stalled) req.destroy();
+    }
+    // Once they are gone, uploads are taken again (this one is refused for its content, not its count).
+    for (let i = 0; i < 50; i++) {
+      const res = await http(server, 'POST', '/v1/files', {
+        key,
+        headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+        body: `--${boundary}--\r\n`,
+      });
+      if (res.status !== 429) {
+        assert.equal(res.status, 400, res.text);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail('uploads stayed refused after the stalled ones ended');
   });
 });

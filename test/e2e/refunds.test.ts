@@ -148,6 +148,14 @@ describe('refunds: create', () => {
       byCharge.data.map((r) => r.id),
       [rest.id, first.id],
     );
+    // A charge's refunds are not included since 2022-11-15, but expand[]=refunds still lists them.
+    assert.equal(ch.refunds, undefined);
+    const expanded = await stripe.charges.retrieve(charge, { expand: ['refunds'] });
+    assert.deepEqual(
+      expanded.refunds?.data.map((r) => r.id),
+      [rest.id, first.id],
+    );
+    assert.equal(expanded.refunds?.url, `/v1/charges/${charge}/refunds`);
     const byIntent = await stripe.refunds.list({ payment_intent: pi.id, limit: 1 });
     assert.equal(byIntent.data.length, 1);
     assert.equal(byIntent.has_more, true);

@@ -27,7 +27,7 @@ function memorySource(objects: Json[]): VersionSource {
       const matching = objects
         .filter((o) => o.object === type && Object.entries(equals).every(([k, v]) => o[k] === v))
         .sort((a, b) => Number(b.created) - Number(a.created));
-      return { data: structuredClone(matching.slice(0, limit)), hasMore: matching.length > limit };
+      return { data: structuredClone(matching.slice(0, limit)), has_more: matching.length > limit };
     },
   };
 }

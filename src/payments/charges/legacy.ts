@@ -26,7 +26,7 @@ import type { Job } from '../../store/store.js';
 import type { Card, CardState } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
 import { authorizePayment } from '../authorization.js';
-import type { BillingDetails } from '../payment-methods/object.js';
+import { cardBillingDetails } from '../payment-methods/service.js';
 import { type Charge, toChargeShipping } from './object.js';
 import { afterCapture, CAPTURE_WINDOW, createCharge, type LoadedCharge, loadCharge, saveCharge } from './service.js';
 
@@ -134,23 +134,6 @@ function bankAccountsRefused(): StripeError {
   );
 }
 
-function billingDetailsOf(card: Card): BillingDetails {
-  return {
-    address: {
-      city: card.address_city,
-      country: card.address_country,
-      line1: card.address_line1,
-      line2: card.address_line2,
-      postal_code: card.address_zip,
-      state: card.address_state,
-    },
-    email: null,
-    name: card.name,
-    phone: null,
-    tax_id: null,
-  };
-}
-
 /** `POST /v1/charges`. A decline answers 402 with the failed charge's id, and the failed charge stays. */
 export async function createLegacyCharge(ctx: MutationContext, input: LegacyChargeInput): Promise<Charge> {
   if (input.amount == null) throw missing('amount');
@@ -199,7 +182,7 @@ export async function createLegacyCharge(ctx: MutationContext, input: LegacyChar
       statementDescriptorSuffix: input.statement_descriptor_suffix ?? null,
       transferGroup: input.transfer_group ?? null,
     },
-    paymentMethod: { id: card.id, billing_details: billingDetailsOf(card), card: pmCard },
+    paymentMethod: { id: card.id, billing_details: cardBillingDetails(card), card: pmCard },
     legacySource: sourceObject?.object ?? card,
     card: testCard,
     result: decision.result === 'authorized' ? { authorized: true } : { authorized: false, decline: decision.decline },

@@ -131,3 +131,11 @@ registerExpandable(CHARGE, 'balance_transaction', { kind: 'reference', to: 'bala
 registerExpandable(CHARGE, 'customer', { kind: 'reference', to: 'customer' });
 registerExpandable(CHARGE, 'payment_intent', { kind: 'reference', to: 'payment_intent' });
 registerExpandable(CHARGE, 'failure_balance_transaction', { kind: 'reference', to: 'balance_transaction' });
+// Not included since 2022-11-15 ("no longer auto-expands refunds"), but still expandable.
+registerExpandable(CHARGE, 'refunds', {
+  kind: 'includable',
+  resolve: async (c, source) => {
+    const page = await source.list('refund', { charge: String(c.id) }, 10);
+    return { object: 'list', data: page.data, has_more: page.has_more, url: `/v1/charges/${c.id}/refunds` };
+  },
+});

@@ -243,17 +243,7 @@ function paymentMethodView(card: Card, state: CardState, created: number): Payme
     id: card.id,
     object: 'payment_method',
     allow_redisplay: card.allow_redisplay ?? 'unspecified',
-    billing_details: billingDetails(undefined, {
-      name: card.name,
-      address: {
-        city: card.address_city,
-        country: card.address_country,
-        line1: card.address_line1,
-        line2: card.address_line2,
-        postal_code: card.address_zip,
-        state: card.address_state,
-      },
-    }),
+    billing_details: cardBillingDetails(card),
     card: paymentMethodCard({
       card: test,
       last4: card.last4,
@@ -482,4 +472,19 @@ export async function updatePaymentMethod(
   await savePaymentMethod(ctx, loaded);
   await emitEvent(ctx, 'payment_method.updated', pm, before);
   return pm;
+}
+
+/** A legacy card's name and address as a PaymentMethod's (and its charges') billing details. */
+export function cardBillingDetails(card: Card): BillingDetails {
+  return billingDetails(undefined, {
+    name: card.name,
+    address: {
+      city: card.address_city,
+      country: card.address_country,
+      line1: card.address_line1,
+      line2: card.address_line2,
+      postal_code: card.address_zip,
+      state: card.address_state,
+    },
+  });
 }
