@@ -50,6 +50,7 @@ import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 // Registers every modelled API version change with the renderer.
 import './versions/index.js';
+import { sourceObjectOperations } from './sources/routes.js';
 import { tokenOperations } from './tokens/routes.js';
 import { type WebhookOptions, WebhookWorker } from './webhooks/delivery.js';
 import { webhookEndpointOperations } from './webhooks/endpoints.js';
@@ -74,6 +75,7 @@ export const operations = [
   ...webhookEndpointOperations,
   ...accountOperations,
   ...tokenOperations,
+  ...sourceObjectOperations,
   ...fileOperations,
 ];
 

@@ -56,7 +56,7 @@ function aliasExpiry(now: number): { exp_month: number; exp_year: number } {
 }
 
 /** A Card object for raw details, checked as Stripe checks them (402 `card_error`s naming `card[…]`). */
-function cardFromDetails(ctx: MutationContext, input: CardInput): { card: Card; state: CardState } {
+export function cardFromDetails(ctx: MutationContext, input: CardInput): { card: Card; state: CardState } {
   if (!input.number) throw missing('card[number]');
   if (input.exp_month == null) throw missing('card[exp_month]');
   if (input.exp_year == null) throw missing('card[exp_year]');

@@ -4,7 +4,7 @@ import { resourceMissing } from '../../platform/errors.js';
 import { listPage } from '../../platform/list.js';
 import { loadObject } from '../../platform/objects.js';
 import { type Json, type Operation, readOperation, writeOperation } from '../../platform/operation.js';
-import { SOURCE, type SourceObject } from '../../tokens/object.js';
+import { SOURCE } from '../../tokens/object.js';
 import { CUSTOMER } from '../object.js';
 import {
   createSourceParams,
@@ -14,7 +14,7 @@ import {
   updateSourceParams,
   verifySourceParams,
 } from './params.js';
-import { createSource, deleteSource, updateSource, verifySource } from './service.js';
+import { type CustomerSource, createSource, deleteSource, updateSource, verifySource } from './service.js';
 
 const json = (s: object) => s as unknown as Json;
 
@@ -52,8 +52,10 @@ export const customerSourceOperations: Operation[] = [
     returns: { object: SOURCE },
     handler: async (ctx, _input, { customer, id }) => {
       await loadObject(ctx.reader, ctx.account.id, customer as string, CUSTOMER);
-      const { object } = await loadObject<SourceObject>(ctx.reader, ctx.account.id, id as string, SOURCE);
-      if (object.customer !== customer) throw resourceMissing('source', id as string);
+      const { object } = await loadObject<CustomerSource>(ctx.reader, ctx.account.id, id as string, SOURCE);
+      // A detached Source keeps its `customer` but is no longer one of the customer's sources.
+      const detached = object.object === 'source' && object.status === 'consumed';
+      if (object.customer !== customer || detached) throw resourceMissing('source', id as string);
       return json(object);
     },
   }),

@@ -14,6 +14,13 @@ import { invalidRequest, resourceMissing, StripeError } from '../../platform/err
 import { applyMetadata } from '../../platform/metadata.js';
 import { type Loaded, loadObject, saveObject } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
+import type { Source } from '../../sources/object.js';
+import {
+  applySourceUpdate,
+  attachSourceObject,
+  detachSourceObject,
+  type LoadedSourceObject,
+} from '../../sources/service.js';
 import type { BankAccount, BankAccountState, Card, CardState, SourceObject } from '../../tokens/object.js';
 import { SOURCE } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
@@ -22,7 +29,10 @@ import type { updateSourceParams } from './params.js';
 
 type UpdateInput = ReturnType<typeof updateSourceParams.parse>;
 
-export type LoadedSource = Loaded<SourceObject, Partial<CardState> & BankAccountState>;
+/** A customer's source: a card or bank account it owns, or a card Source (`src_…`) attached to it. */
+export type CustomerSource = SourceObject | Source;
+
+export type LoadedSource = Loaded<CustomerSource, Partial<CardState> & BankAccountState>;
 
 /** Stripe's test microdeposits: these two amounts verify a bank account. */
 const VERIFY_AMOUNTS = [32, 45] as const;
@@ -30,6 +40,13 @@ const VERIFY_AMOUNTS = [32, 45] as const;
 const MAX_VERIFY_ATTEMPTS = 10;
 
 export const sourceFields = (s: SourceObject) => ({ customer: s.customer, object: s.object });
+
+/** Indexed fields of any customer source (a detached Source no longer lists under its customer). */
+function customerSourceFields(s: CustomerSource) {
+  if (s.object === 'source')
+    return { customer: s.status === 'consumed' ? null : (s.customer ?? null), object: s.object };
+  return sourceFields(s);
+}
 
 function noSuchSource(id: string, param = 'id'): StripeError {
   return resourceMissing('source', id, param);
@@ -42,7 +59,7 @@ export async function loadSource(
   id: string,
   param = 'id',
 ): Promise<LoadedSource> {
-  const loaded = await loadObject<SourceObject, Partial<CardState> & BankAccountState>(
+  const loaded = await loadObject<CustomerSource, Partial<CardState> & BankAccountState>(
     ctx.tx,
     ctx.account.id,
     id,
@@ -53,7 +70,11 @@ export async function loadSource(
       forUpdate: true,
     },
   );
-  if (loaded.object.customer !== customerId) throw noSuchSource(id, param);
+  const source = loaded.object;
+  // A detached Source keeps its `customer` but is no longer one of the customer's sources.
+  if (source.customer !== customerId || (source.object === 'source' && source.status === 'consumed')) {
+    throw noSuchSource(id, param);
+  }
   return loaded;
 }
 
@@ -61,7 +82,7 @@ export async function loadSource(
 async function saveSource(ctx: MutationContext, loaded: LoadedSource): Promise<void> {
   await saveObject(ctx.tx, ctx.account.id, SOURCE, loaded.object, {
     update: true,
-    fields: sourceFields(loaded.object),
+    fields: customerSourceFields(loaded.object),
     internal: loaded.internal,
   });
 }
@@ -84,7 +105,7 @@ function attachCheck(state: CardState): void {
 }
 
 /**
- * Spends `token` (named by `param`) into a new source of `customerId`. Emits nothing: the caller
+ * Spends `token` (named by `param`) into a new source of `customerId`, or attaches a Source (`src_…`). Emits nothing: the caller
  * emits `customer.source.created` where Stripe's order puts it (see `emitSourceCreated`).
  */
 export async function attachSource(
@@ -94,6 +115,8 @@ export async function attachSource(
   param: string,
   metadata?: Record<string, string> | null,
 ): Promise<LoadedSource> {
+  // A Source is attached as it is (not spent like a token): the same `src_` id, now the customer's.
+  if (token.startsWith('src_')) return attachSourceObject(ctx, customerId, token, param, metadata);
   const spent = await spendToken(ctx, token, param);
   let loaded: LoadedSource;
   if (spent.kind === 'card') {
@@ -111,13 +134,13 @@ export async function attachSource(
     type: SOURCE,
     created: ctx.clock.now(),
     data: loaded.object,
-    fields: sourceFields(loaded.object),
+    fields: customerSourceFields(loaded.object),
     internal: loaded.internal,
   });
   return loaded;
 }
 
-export async function emitSourceCreated(ctx: MutationContext, source: SourceObject): Promise<void> {
+export async function emitSourceCreated(ctx: MutationContext, source: CustomerSource): Promise<void> {
   await emitEvent(ctx, 'customer.source.created', source);
 }
 
@@ -152,12 +175,12 @@ export async function createSource(
   ctx: MutationContext,
   customerId: string,
   input: { source: string; metadata?: Record<string, string> | null },
-): Promise<SourceObject> {
+): Promise<CustomerSource> {
   const { customer } = await loadCustomerForUpdate(ctx, customerId);
-  const loaded = await attachSource(ctx, customerId, input.source, 'source', input.metadata);
-  await emitSourceCreated(ctx, loaded.object);
-  if (customer.default_source === null) await setDefaultSource(ctx, customerId, loaded.object.id);
-  return loaded.object;
+  const attached = (await attachSource(ctx, customerId, input.source, 'source', input.metadata)).object;
+  await emitSourceCreated(ctx, attached);
+  if (customer.default_source === null) await setDefaultSource(ctx, customerId, attached.id);
+  return attached;
 }
 
 /** A `default_source` named in a customer update must be one of that customer's sources. */
@@ -170,11 +193,25 @@ export async function updateSource(
   customerId: string,
   id: string,
   input: UpdateInput,
-): Promise<SourceObject> {
+): Promise<CustomerSource> {
   await loadCustomerForUpdate(ctx, customerId);
   const loaded = await loadSource(ctx, customerId, id);
   const source = loaded.object;
   const before = structuredClone(source);
+  if (source.object === 'source') {
+    // Through the customer, a Source takes what `POST /v1/sources/:id` takes (metadata, owner).
+    for (const key of Object.keys(input) as (keyof UpdateInput)[]) {
+      if (input[key] != null && key !== 'metadata' && key !== 'owner' && key !== 'expand') {
+        throw invalidRequest(`Received unknown parameter: ${key}`, { code: 'parameter_unknown', param: key });
+      }
+    }
+    applySourceUpdate(source, { metadata: input.metadata, owner: input.owner });
+    await saveSource(ctx, loaded);
+    if (JSON.stringify(before) !== JSON.stringify(source)) {
+      await emitEvent(ctx, 'customer.source.updated', source, before);
+    }
+    return source;
+  }
   if (input.owner != null) {
     throw invalidRequest('`owner` can only be updated on Source objects (`src_`), not on cards or bank accounts.', {
       param: 'owner',
@@ -252,12 +289,19 @@ export async function deleteSource(
   ctx: MutationContext,
   customerId: string,
   id: string,
-): Promise<{ id: string; object: string; deleted: true }> {
+): Promise<{ id: string; object: string; deleted: true } | Source> {
   const { customer } = await loadCustomerForUpdate(ctx, customerId);
   const loaded = await loadSource(ctx, customerId, id);
-  const tombstone = { id, object: loaded.object.object, deleted: true as const };
-  await ctx.tx.markDeleted(ctx.account.id, id, tombstone);
-  await emitEvent(ctx, 'customer.source.deleted', loaded.object);
+  let result: { id: string; object: string; deleted: true } | Source;
+  if (loaded.object.object === 'source') {
+    // A Source is detached, not deleted: it answers as itself, `consumed` (Stripe's "Detach a source").
+    result = await detachSourceObject(ctx, loaded as LoadedSourceObject);
+    await emitEvent(ctx, 'customer.source.deleted', result);
+  } else {
+    result = { id, object: loaded.object.object, deleted: true as const };
+    await ctx.tx.markDeleted(ctx.account.id, id, result);
+    await emitEvent(ctx, 'customer.source.deleted', loaded.object);
+  }
   if (customer.default_source === id) {
     const next = await ctx.tx.listObjects({
       account: ctx.account.id,
@@ -268,7 +312,7 @@ export async function deleteSource(
     const nextId = next.rows[0]?.id ?? null;
     await setDefaultSource(ctx, customerId, nextId);
   }
-  return tombstone;
+  return result;
 }
 
 /** `POST …/sources/:id/verify`: Stripe's test microdeposit amounts (32, 45) verify a bank account. */

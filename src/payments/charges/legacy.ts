@@ -21,6 +21,7 @@ import type { MutationContext } from '../../platform/operation.js';
 import { scheduleJob } from '../../platform/scheduler.js';
 import { raiseEarlyFraudWarningIfReported } from '../../radar/early-fraud-warnings.js';
 import { openReviewIfElevated } from '../../radar/reviews.js';
+import { cardOfSource, chargeableSource, consumeAfterCharge, type LoadedSourceObject } from '../../sources/service.js';
 import type { Job } from '../../store/store.js';
 import type { Card, CardState } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
@@ -86,8 +87,14 @@ function noActiveCard(): StripeError {
   });
 }
 
-/** The card a legacy charge is made with: the spent token's, the customer's named card, or its default. */
-async function cardToCharge(ctx: MutationContext, input: LegacyChargeInput): Promise<{ card: Card; state: CardState }> {
+/**
+ * The card a legacy charge is made with: the spent token's, the customer's named card or card Source,
+ * or its default. A card Source (`src_…`) is also returned, since it shows as the charge's `source`.
+ */
+async function cardToCharge(
+  ctx: MutationContext,
+  input: LegacyChargeInput,
+): Promise<{ card: Card; state: CardState; sourceObject?: LoadedSourceObject }> {
   const customer = input.customer ?? null;
   let sourceId = input.source ?? null;
   if (!sourceId) {
@@ -103,6 +110,10 @@ async function cardToCharge(ctx: MutationContext, input: LegacyChargeInput): Pro
     );
     if (!object.default_source) throw noActiveCard();
     sourceId = object.default_source;
+  }
+  if (sourceId.startsWith('src_')) {
+    const sourceObject = await chargeableSource(ctx, sourceId, customer, 'source');
+    return { ...cardOfSource(sourceObject), sourceObject };
   }
   if (sourceId.startsWith('card_') || sourceId.startsWith('ba_')) {
     // A saved card is charged through its customer; without one the id names no token.
@@ -137,7 +148,7 @@ export async function createLegacyCharge(ctx: MutationContext, input: LegacyChar
   checkDescriptor(input.statement_descriptor, 'statement_descriptor');
   checkDescriptor(input.statement_descriptor_suffix, 'statement_descriptor_suffix');
   if (input.customer) await loadObject(ctx.tx, ctx.account.id, input.customer, 'customer', { param: 'customer' });
-  const { card, state } = await cardToCharge(ctx, input);
+  const { card, state, sourceObject } = await cardToCharge(ctx, input);
   const testCard = cardByKey(state.card);
   if (!testCard) throw new Error(`card ${card.id} has no test card`);
   const decision = authorizePayment(testCard, {
@@ -172,7 +183,7 @@ export async function createLegacyCharge(ctx: MutationContext, input: LegacyChar
       transferGroup: input.transfer_group ?? null,
     },
     paymentMethod: { id: card.id, billing_details: cardBillingDetails(card), card: pmCard },
-    legacySource: card,
+    legacySource: sourceObject?.object ?? card,
     card: testCard,
     result: decision.result === 'authorized' ? { authorized: true } : { authorized: false, decline: decision.decline },
     threeDSecure: null,
@@ -192,6 +203,8 @@ export async function createLegacyCharge(ctx: MutationContext, input: LegacyChar
       keepChanges: true,
     });
   }
+  // A reusable Source charged without being attached to a customer is used up (Stripe: `consumed`).
+  if (sourceObject) await consumeAfterCharge(ctx, sourceObject);
   // Radar looks at every successful charge, legacy ones too: an elevated-risk card opens a review.
   await openReviewIfElevated(ctx, loaded);
   if (manual) {

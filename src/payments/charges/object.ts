@@ -6,6 +6,7 @@ import type { ChargeCard } from '../../cards/details.js';
 import { type Address, toAddress } from '../../customers/object.js';
 import { registerExpandable } from '../../platform/expand.js';
 import type { SearchableResource } from '../../platform/search.js';
+import type { Source } from '../../sources/object.js';
 import type { Card } from '../../tokens/object.js';
 import type { BillingDetails } from '../payment-methods/object.js';
 
@@ -61,8 +62,8 @@ export interface Charge {
   /** The Radar review the payment was placed in (radar/reviews.ts). */
   review: string | null;
   shipping: unknown;
-  /** The legacy card charged (`POST /v1/charges`); null for PaymentIntent charges. */
-  source: Card | null;
+  /** The legacy card or card Source charged (`POST /v1/charges`, or a PaymentIntent paid with one); else null. */
+  source: Card | Source | null;
   source_transfer: null;
   statement_descriptor: string | null;
   statement_descriptor_suffix: string | null;

@@ -15,6 +15,7 @@ import { newId, randomBase62 } from '../../platform/ids.js';
 import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { scheduleJob } from '../../platform/scheduler.js';
+import type { Source } from '../../sources/object.js';
 import type { Job } from '../../store/store.js';
 import type { Card } from '../../tokens/object.js';
 import type { PaymentMethod } from '../payment-methods/object.js';
@@ -95,7 +96,7 @@ export interface NewCharge {
   /** A PaymentMethod, or the legacy card's view of one (its `card_` id, billing details and card). */
   paymentMethod: Pick<PaymentMethod, 'id' | 'billing_details' | 'card'>;
   /** The legacy card charged, rendered as the charge's `source`. */
-  legacySource?: Card | null;
+  legacySource?: Card | Source | null;
   card: TestCard;
   result: { authorized: true } | { authorized: false; decline: Decline };
   threeDSecure: ThreeDSecureInput | null;

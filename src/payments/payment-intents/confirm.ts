@@ -12,6 +12,8 @@ import { loadObject, saveObject } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { raiseEarlyFraudWarningIfReported } from '../../radar/early-fraud-warnings.js';
 import { openReviewIfElevated } from '../../radar/reviews.js';
+import type { Source } from '../../sources/object.js';
+import { consumeAfterCharge, loadSourceObject } from '../../sources/service.js';
 import { type Card, SOURCE } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
 import { authorizePayment, type Decision } from '../authorization.js';
@@ -187,11 +189,11 @@ export async function paymentMethodFromSource(
   if (!id) {
     const row = pi.customer ? await ctx.tx.getObject(ctx.account.id, pi.customer) : undefined;
     const fallback = row ? (JSON.parse(row.json) as { default_source?: string | null }).default_source : null;
-    if (!fallback?.startsWith('card_')) return undefined;
+    if (!fallback?.startsWith('card_') && !fallback?.startsWith('src_')) return undefined;
     id = fallback;
   }
   let pm: LoadedPaymentMethod;
-  if (id.startsWith('card_') || cardForTestId(id)) {
+  if (id.startsWith('card_') || id.startsWith('src_') || cardForTestId(id)) {
     pm = await usablePaymentMethod(ctx, id, { customer: pi.customer, param: 'source', intent: 'PaymentIntent' });
   } else {
     const spent = await spendToken(ctx, id, 'source');
@@ -202,7 +204,7 @@ export async function paymentMethodFromSource(
     }
     pm = await createFromLegacyCard(ctx, spent.card, spent.state);
   }
-  pi.source = id.startsWith('card_') ? id : null;
+  pi.source = id.startsWith('card_') || id.startsWith('src_') ? id : null;
   return pm;
 }
 
@@ -274,9 +276,10 @@ async function settleAttempt(
     },
     paymentMethod: pm.object,
     // A customer's legacy card shows on the charge as its `source`, as on Stripe.
-    legacySource: pm.object.id.startsWith('card_')
-      ? (await loadObject<Card>(ctx.tx, ctx.account.id, pm.object.id, SOURCE)).object
-      : null,
+    legacySource:
+      pm.object.id.startsWith('card_') || pm.object.id.startsWith('src_')
+        ? (await loadObject<Card | Source>(ctx.tx, ctx.account.id, pm.object.id, SOURCE)).object
+        : null,
     card,
     result: decision.result === 'authorized' ? { authorized: true } : { authorized: false, decline: decision.decline },
     threeDSecure: decision.threeDSecure,
@@ -325,6 +328,11 @@ async function settleAttempt(
  * (`setup_future_usage`), and a PaymentMethod that belongs to nobody is used up.
  */
 async function keepPaymentMethod(ctx: MutationContext, pi: PaymentIntent, pm: LoadedPaymentMethod): Promise<void> {
+  if (pm.object.id.startsWith('src_')) {
+    // A Source keeps its own state: charged unattached (or single-use), it is consumed.
+    await consumeAfterCharge(ctx, await loadSourceObject(ctx, pm.object.id));
+    return;
+  }
   if (pi.setup_future_usage && pi.customer) {
     await attachTo(ctx, pm, pi.customer, undefined);
     if (pi.setup_future_usage === 'off_session') await markSetUpForOffSession(ctx, pm);

@@ -14,6 +14,8 @@ import { newId } from '../../platform/ids.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
+import { sourceAsCard } from '../../sources/object.js';
+import { loadSourceObject, requireChargeable } from '../../sources/service.js';
 import type { Reader } from '../../store/store.js';
 import { type Card, type CardState, SOURCE } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
@@ -220,6 +222,20 @@ async function legacyCardAsPaymentMethod(
   return { object: paymentMethodView(card, internal, ctx.clock.now()), internal: { card: internal.card } };
 }
 
+/**
+ * A card Source (`src_…`) seen as a card PaymentMethod, as Stripe accepts a source wherever a
+ * PaymentMethod id goes; one that is no longer chargeable is refused as the Charges API refuses it.
+ */
+async function sourceAsPaymentMethod(ctx: MutationContext, id: string, param: string): Promise<LoadedPaymentMethod> {
+  const loaded = await loadSourceObject(ctx, id, param);
+  const source = loaded.object;
+  requireChargeable(source, param);
+  return {
+    object: paymentMethodView(sourceAsCard(source), loaded.internal, source.created),
+    internal: { card: loaded.internal.card },
+  };
+}
+
 function paymentMethodView(card: Card, state: CardState, created: number): PaymentMethod {
   const test = cardByKey(state.card);
   if (!test) throw new Error(`card ${card.id} has no test card`);
@@ -270,6 +286,7 @@ export async function createFromLegacyCard(
 /** Loads a PaymentMethod, or makes a fresh one when `id` is a test id such as `pm_card_visa` or `tok_visa`. */
 export async function loadOrMaterialize(ctx: MutationContext, id: string, param: string): Promise<LoadedPaymentMethod> {
   if (id.startsWith('card_')) return legacyCardAsPaymentMethod(ctx, id, param);
+  if (id.startsWith('src_')) return sourceAsPaymentMethod(ctx, id, param);
   const test = cardForTestId(id);
   if (test)
     return insertCardPaymentMethod(
@@ -319,8 +336,9 @@ export async function usablePaymentMethod(
 }
 
 async function savePaymentMethod(ctx: MutationContext, loaded: LoadedPaymentMethod): Promise<void> {
-  // A legacy card used as a PaymentMethod is a view of a customer's source: it keeps no PaymentMethod state.
-  if (loaded.object.id.startsWith('card_')) return;
+  // A legacy card or a Source used as a PaymentMethod is a view: it keeps no PaymentMethod state (a
+  // Source's own state changes after a payment: see `keepPaymentMethod` in payment-intents/confirm.ts).
+  if (loaded.object.id.startsWith('card_') || loaded.object.id.startsWith('src_')) return;
   await saveObject(ctx.tx, ctx.account.id, PAYMENT_METHOD, loaded.object, {
     update: true,
     fields: paymentMethodFields(loaded.object),
@@ -396,7 +414,7 @@ export async function attachPaymentMethod(
 }
 
 export async function detachPaymentMethod(ctx: MutationContext, id: string): Promise<PaymentMethod> {
-  if (id.startsWith('card_')) {
+  if (id.startsWith('card_') || id.startsWith('src_')) {
     throw invalidRequest(
       "This is a customer's card (a legacy source): delete it with DELETE /v1/customers/:customer/sources/:id instead.",
       { param: 'id' },
