@@ -64,21 +64,8 @@ export async function runServe(config: ServeConfig): Promise<void> {
     return failed(logger, `could not listen on ${config.host}:${config.port}`, err, {});
   }
 
-  const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  logger.info(`Sandbank listening on ${address}`, {
-    host: config.host,
-    port,
-    public_url: app.publicUrl(),
-    store: app.store.kind,
-    db,
-    // What a commit's acknowledgement promises (docs/operations.md); PostgreSQL's is its own setting.
-    ...(postgres ? {} : { synchronous: config.fsync ? 'FULL' : 'NORMAL' }),
-    strict_keys: config.strictKeys,
-  });
-  if (config.strictKeys) logger.info('Strict keys: only keys from `sandbank keys create` are accepted.');
-  else logger.info('Any test key works; each key suffix is its own account, e.g. sk_test_sandbank / pk_test_sandbank');
-  logger.info(`Try: curl ${app.publicUrl()}/v1/customers -u sk_test_sandbank: -d email=jenny@example.com`);
-
+  // Handlers first, then the start line: whoever reads that line may signal at once, and a signal
+  // before its handler would kill the process instead of stopping it cleanly.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -94,6 +81,21 @@ export async function runServe(config: ServeConfig): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info(`Sandbank listening on ${address}`, {
+    host: config.host,
+    port,
+    public_url: app.publicUrl(),
+    store: app.store.kind,
+    db,
+    // What a commit's acknowledgement promises (docs/operations.md); PostgreSQL's is its own setting.
+    ...(postgres ? {} : { synchronous: config.fsync ? 'FULL' : 'NORMAL' }),
+    strict_keys: config.strictKeys,
+  });
+  if (config.strictKeys) logger.info('Strict keys: only keys from `sandbank keys create` are accepted.');
+  else logger.info('Any test key works; each key suffix is its own account, e.g. sk_test_sandbank / pk_test_sandbank');
+  logger.info(`Try: curl ${app.publicUrl()}/v1/customers -u sk_test_sandbank: -d email=jenny@example.com`);
 }
 
 /**
