@@ -20,6 +20,7 @@ export type Resource =
   | 'payouts'
   | 'refunds'
   | 'setupIntents'
+  | 'sources'
   | 'tokens'
   | 'webhookEndpoints';
 

@@ -29,6 +29,7 @@ const CLASSES: Record<Resource, string> = {
   payouts: 'Payout',
   refunds: 'Refund',
   setupIntents: 'SetupIntent',
+  sources: 'Source',
   tokens: 'Token',
   webhookEndpoints: 'WebhookEndpoint',
 };

@@ -97,7 +97,7 @@ const customers: Scenario = {
 };
 
 const sourcesAndTaxIds: Scenario = {
-  name: 'customers with sources and tax IDs',
+  name: 'customers with sources (cards and the Sources API) and tax IDs',
   async run(ctx) {
     const customer = await ctx.ok({ resource: 'customers', method: 'create', params: { name: 'Sourced' } });
     const card = await ctx.ok({
@@ -125,6 +125,22 @@ const sourcesAndTaxIds: Scenario = {
     );
     const removed = await ctx.ok({ resource: 'customers', method: 'deleteSource', ids: [customer.id, card.id] });
     assert.equal(removed.deleted, true);
+
+    // The Sources API: a reusable card Source, attached to the customer and charged there.
+    const source = await ctx.ok({ resource: 'sources', method: 'create', params: { type: 'card', token: 'tok_visa' } });
+    assert.match(source.id, /^src_/);
+    assert.equal(source.status, 'chargeable');
+    assert.equal(source.card.last4, '4242');
+    await ctx.ok({ resource: 'customers', method: 'createSource', ids: [customer.id], params: { source: source.id } });
+    const charged = await ctx.ok({
+      resource: 'charges',
+      method: 'create',
+      params: { amount: 1500, currency: 'usd', customer: customer.id, source: source.id },
+    });
+    assert.equal(charged.status, 'succeeded');
+    assert.equal(charged.source.id, source.id);
+    const fetchedSource = await ctx.ok({ resource: 'sources', method: 'retrieve', ids: [source.id] });
+    assert.equal(fetchedSource.customer, customer.id);
 
     const taxId = await ctx.ok({
       resource: 'customers',
