@@ -5,6 +5,7 @@
  */
 import type { ThreeDSecureInput } from '../cards/details.js';
 import type { Decline, TestCard } from '../cards/network.js';
+import { StripeError } from '../platform/errors.js';
 
 export interface Attempt {
   /** The customer is not present (`off_session=true`): nobody can authenticate. */
@@ -93,4 +94,23 @@ export function authorizeSetup(card: TestCard, a: { authenticated: boolean }): D
     : null;
   if (b.attachDeclines && b.decline) return { result: 'declined', decline: b.decline, threeDSecure };
   return { result: 'authorized', threeDSecure };
+}
+
+/**
+ * The 402 `card_error` a decline answers with: its code, decline code and message, plus what the
+ * caller names (`charge`, `payment_intent`, …). `keepChanges` commits the failed attempt with it.
+ */
+export function declinedError(
+  decline: Decline,
+  opts: { extra?: Record<string, unknown>; keepChanges?: boolean } = {},
+): StripeError {
+  return new StripeError({
+    kind: 'payment_failed',
+    type: 'card_error',
+    code: decline.code,
+    message: decline.message,
+    ...(decline.declineCode ? { declineCode: decline.declineCode } : {}),
+    ...(opts.extra ? { extra: opts.extra } : {}),
+    ...(opts.keepChanges ? { keepChanges: true } : {}),
+  });
 }

@@ -10,6 +10,7 @@
  */
 import { cardByKey } from '../../cards/network.js';
 import { emitEvent } from '../../events/outbox.js';
+import { declinedError } from '../../payments/authorization.js';
 import { invalidRequest, resourceMissing, StripeError } from '../../platform/errors.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { type Loaded, loadObject, saveObject } from '../../platform/objects.js';
@@ -94,14 +95,7 @@ async function saveSource(ctx: MutationContext, loaded: LoadedSource): Promise<v
 function attachCheck(state: CardState): void {
   const card = cardByKey(state.card);
   const decline = card?.behaviour.attachDeclines ? card.behaviour.decline : undefined;
-  if (!decline) return;
-  throw new StripeError({
-    kind: 'payment_failed',
-    type: 'card_error',
-    code: decline.code,
-    message: decline.message,
-    ...(decline.declineCode ? { declineCode: decline.declineCode } : {}),
-  });
+  if (decline) throw declinedError(decline);
 }
 
 /**

@@ -9,7 +9,6 @@
  * declined (`authentication_required`), as the Charges API does. An uncaptured charge is released
  * after seven days (`charge.expire` job, then `charge.expired`).
  */
-import { paymentMethodCard } from '../../cards/details.js';
 import { cardByKey } from '../../cards/network.js';
 import { loadSource } from '../../customers/sources/service.js';
 import { emitEvent } from '../../events/outbox.js';
@@ -25,8 +24,8 @@ import { cardOfSource, chargeableSource, consumeAfterCharge, type LoadedSourceOb
 import type { Job } from '../../store/store.js';
 import type { Card, CardState } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
-import { authorizePayment } from '../authorization.js';
-import { cardBillingDetails } from '../payment-methods/service.js';
+import { authorizePayment, declinedError } from '../authorization.js';
+import { cardBillingDetails, legacyCardDetails } from '../payment-methods/service.js';
 import { type Charge, toChargeShipping } from './object.js';
 import { afterCapture, CAPTURE_WINDOW, createCharge, type LoadedCharge, loadCharge, saveCharge } from './service.js';
 
@@ -158,15 +157,7 @@ export async function createLegacyCharge(ctx: MutationContext, input: LegacyChar
     requestThreeDSecure: 'automatic',
   });
   if (decision.result === 'requires_action') throw new Error('an off-session attempt asked for authentication');
-  const pmCard = paymentMethodCard({
-    card: testCard,
-    last4: card.last4,
-    exp_month: card.exp_month,
-    exp_year: card.exp_year,
-    fingerprint: card.fingerprint ?? '',
-    cvcProvided: card.cvc_check !== null,
-    addressProvided: { line1: !!card.address_line1, postal_code: !!card.address_zip },
-  });
+  const pmCard = legacyCardDetails(card, testCard);
   const manual = input.capture === false;
   const loaded = await createCharge(ctx, {
     source: {
@@ -193,15 +184,7 @@ export async function createLegacyCharge(ctx: MutationContext, input: LegacyChar
   if (decision.result === 'declined') {
     await emitEvent(ctx, 'charge.failed', charge);
     const { decline } = decision;
-    throw new StripeError({
-      kind: 'payment_failed',
-      type: 'card_error',
-      code: decline.code,
-      message: decline.message,
-      ...(decline.declineCode ? { declineCode: decline.declineCode } : {}),
-      extra: { charge: charge.id },
-      keepChanges: true,
-    });
+    throw declinedError(decline, { extra: { charge: charge.id }, keepChanges: true });
   }
   // A reusable Source charged without being attached to a customer is used up (Stripe: `consumed`).
   if (sourceObject) await consumeAfterCharge(ctx, sourceObject);

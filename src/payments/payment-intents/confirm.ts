@@ -7,7 +7,7 @@
  */
 import { cardByKey, cardForTestId, type Decline } from '../../cards/network.js';
 import { emitEvent } from '../../events/outbox.js';
-import { docUrl, invalidRequest, StripeError } from '../../platform/errors.js';
+import { docUrl, invalidRequest } from '../../platform/errors.js';
 import { loadObject, saveObject } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { raiseEarlyFraudWarningIfReported } from '../../radar/early-fraud-warnings.js';
@@ -16,7 +16,7 @@ import type { Source } from '../../sources/object.js';
 import { consumeAfterCharge, loadSourceObject } from '../../sources/service.js';
 import { type Card, SOURCE } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
-import { authorizePayment, type Decision } from '../authorization.js';
+import { authorizePayment, type Decision, declinedError } from '../authorization.js';
 import { afterCapture, createCharge, saveCharge } from '../charges/service.js';
 import type { PaymentMethod } from '../payment-methods/object.js';
 import {
@@ -367,12 +367,7 @@ async function fail(
   await saveIntent(ctx, loaded);
   await emitEvent(ctx, 'payment_intent.payment_failed', pi);
   if (!throwError) return pi;
-  throw new StripeError({
-    kind: 'payment_failed',
-    type: 'card_error',
-    code: decline.code,
-    message: decline.message,
-    ...(decline.declineCode ? { declineCode: decline.declineCode } : {}),
+  throw declinedError(decline, {
     extra: { ...(chargeId ? { charge: chargeId } : {}), payment_intent: pi, payment_method: pmObject },
     keepChanges: true,
   });

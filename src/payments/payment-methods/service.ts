@@ -9,7 +9,7 @@ import { cardByKey, cardForTestId, cardProfile, normalizeCardNumber, type TestCa
 import { validateCard } from '../../cards/validation.js';
 import { CUSTOMER } from '../../customers/object.js';
 import { emitEvent } from '../../events/outbox.js';
-import { invalidRequest, resourceMissing, StripeError } from '../../platform/errors.js';
+import { invalidRequest, resourceMissing, type StripeError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/objects.js';
@@ -19,6 +19,7 @@ import { loadSourceObject, requireChargeable } from '../../sources/service.js';
 import type { Reader } from '../../store/store.js';
 import { type Card, type CardState, SOURCE } from '../../tokens/object.js';
 import { spendToken } from '../../tokens/service.js';
+import { declinedError } from '../authorization.js';
 import {
   type BillingDetails,
   PAYMENT_METHOD,
@@ -244,15 +245,7 @@ function paymentMethodView(card: Card, state: CardState, created: number): Payme
     object: 'payment_method',
     allow_redisplay: card.allow_redisplay ?? 'unspecified',
     billing_details: cardBillingDetails(card),
-    card: paymentMethodCard({
-      card: test,
-      last4: card.last4,
-      exp_month: card.exp_month,
-      exp_year: card.exp_year,
-      fingerprint: card.fingerprint ?? '',
-      cvcProvided: card.cvc_check !== null,
-      addressProvided: { line1: !!card.address_line1, postal_code: !!card.address_zip },
-    }),
+    card: legacyCardDetails(card, test),
     created,
     customer: card.customer,
     customer_account: null,
@@ -363,15 +356,7 @@ export async function markSetUpForOffSession(ctx: MutationContext, loaded: Loade
 /** The issuer check attaching runs: cards that decline everything refuse to be attached. */
 export function attachCheck(loaded: LoadedPaymentMethod, card: TestCard | undefined): void {
   const decline = card?.behaviour.attachDeclines ? card.behaviour.decline : undefined;
-  if (!decline) return;
-  throw new StripeError({
-    kind: 'payment_failed',
-    type: 'card_error',
-    code: decline.code,
-    message: decline.message,
-    ...(decline.declineCode ? { declineCode: decline.declineCode } : {}),
-    extra: { payment_method: loaded.object },
-  });
+  if (decline) throw declinedError(decline, { extra: { payment_method: loaded.object } });
 }
 
 /** Attaches to `customer` (a no-op when already attached to it), emitting `payment_method.attached`. */
@@ -486,5 +471,18 @@ export function cardBillingDetails(card: Card): BillingDetails {
       postal_code: card.address_zip,
       state: card.address_state,
     },
+  });
+}
+
+/** A legacy card (`card_`, a token's card) as a PaymentMethod's `card` sub-object. */
+export function legacyCardDetails(card: Card, test: TestCard): ReturnType<typeof paymentMethodCard> {
+  return paymentMethodCard({
+    card: test,
+    last4: card.last4,
+    exp_month: card.exp_month,
+    exp_year: card.exp_year,
+    fingerprint: card.fingerprint ?? '',
+    cvcProvided: card.cvc_check !== null,
+    addressProvided: { line1: !!card.address_line1, postal_code: !!card.address_zip },
   });
 }

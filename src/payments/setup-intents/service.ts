@@ -15,7 +15,7 @@ import { type Loaded, loadObject, saveObject, sortFields } from '../../platform/
 import type { MutationContext, ReadContext } from '../../platform/operation.js';
 import type { Reader } from '../../store/store.js';
 import { type IntentDefaults, LATEST_INTENT_DEFAULTS } from '../../versions/requests.js';
-import { authorizeSetup, type Decision } from '../authorization.js';
+import { authorizeSetup, type Decision, declinedError } from '../authorization.js';
 import type { PaymentMethod } from '../payment-methods/object.js';
 import {
   attachTo,
@@ -505,12 +505,7 @@ async function confirmLoaded(
   if (decision.result === 'declined') {
     const error = declineError(decision.decline, pm.object);
     await fail(ctx, loaded, pm, error, { status: 'failed', threeDSecure: decision.threeDSecure, error }, 'confirm');
-    throw new StripeError({
-      kind: 'payment_failed',
-      type: 'card_error',
-      code: decision.decline.code,
-      message: decision.decline.message,
-      ...(decision.decline.declineCode ? { declineCode: decision.decline.declineCode } : {}),
+    throw declinedError(decision.decline, {
       extra: { payment_method: pm.object, setup_intent: present(ctx, si) },
       keepChanges: true,
     });
