@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { accountOperations } from './accounts/routes.js';
 import { balanceOperations } from './balance/routes.js';
 import { RELEASE_JOB, releaseFunds } from './balance/transactions.js';
+import { billingJobHandlers, billingOperations } from './billing/routes.js';
 import { customerBalanceTransactionOperations } from './customers/balance-transactions/routes.js';
 import { cashBalanceOperations } from './customers/cash-balance/routes.js';
 import { customerOperations } from './customers/routes.js';
@@ -77,6 +78,7 @@ export const operations = [
   ...tokenOperations,
   ...sourceObjectOperations,
   ...fileOperations,
+  ...billingOperations,
 ];
 
 /** What runs when a scheduled job comes due, by job kind. */
@@ -89,6 +91,7 @@ export const jobHandlers: Record<string, JobHandler> = {
   ...disputeJobHandlers,
   ...taxIdJobHandlers,
   ...fileJobHandlers,
+  ...billingJobHandlers,
 };
 
 export interface AppOptions {

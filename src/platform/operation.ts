@@ -58,6 +58,12 @@ export interface MutationContext {
    * the state before it, as Stripe's does — instead of costing a job row and a second commit.
    */
   dueNow: JobWrite[];
+  /**
+   * The test clock this work runs on (Billing: a customer created with `test_clock`), or absent for
+   * the account's clock. `clock` then reads the test clock's frozen time, and every job scheduled
+   * through this context belongs to that clock: it runs when the clock is advanced, not in real time.
+   */
+  testClock?: string;
 }
 
 export interface WriteContext extends ReadContext, MutationContext {

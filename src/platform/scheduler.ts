@@ -31,7 +31,7 @@ const BATCH = 100;
  * transaction after the caller (see the module comment); later work is a job row.
  */
 export async function scheduleJob(ctx: MutationContext, job: Omit<JobWrite, 'account'>): Promise<void> {
-  const write = { account: ctx.account.id, ...job };
+  const write = { account: ctx.account.id, ...job, ...(ctx.testClock ? { clock: ctx.testClock } : {}) };
   if (job.dueAt <= ctx.clock.now()) ctx.dueNow.push(write);
   else await ctx.tx.scheduleJob(write);
 }

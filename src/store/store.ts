@@ -233,6 +233,8 @@ export interface JobWrite {
   payload: object;
   /** Not written if a job for the same account and target is already scheduled (one per grouping key). */
   once?: boolean;
+  /** The test clock (`clock_…`) that owns it: it runs when that clock is advanced, never in real time. */
+  clock?: string;
 }
 
 export interface Job extends JobWrite {

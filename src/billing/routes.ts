@@ -1,0 +1,11 @@
+/**
+ * Billing's endpoints and scheduled work, gathered in one place so src/app.ts registers Billing with
+ * two lines. Each area (catalog, invoices, subscriptions, test clocks, meters) lives in its own
+ * folder under src/billing/ and adds its operations and job handlers here.
+ */
+import type { Operation } from '../platform/operation.js';
+import type { JobHandler } from '../platform/scheduler.js';
+
+export const billingOperations: Operation[] = [];
+
+export const billingJobHandlers: Record<string, JobHandler> = {};

@@ -1,0 +1,31 @@
+/**
+ * Which clock Billing work runs on. A customer created with `test_clock` lives on that clock: its
+ * subscriptions, invoices and payments happen at the clock's frozen time, and the work they schedule
+ * (renewals, retries, trial ends, funds becoming available) waits for the clock to be advanced.
+ * Everything else runs on the account's clock.
+ */
+import type { MutationContext } from '../../platform/operation.js';
+
+/** The stored type of a test clock (`test_helpers.test_clock` on the wire). */
+export const TEST_CLOCK = 'test_helpers.test_clock';
+
+interface ClockedCustomer {
+  test_clock?: string | null;
+}
+
+/**
+ * `ctx` moved onto `clockId`'s time: `clock.now()` is the clock's frozen time and jobs scheduled
+ * through the result belong to the clock. Unchanged when `clockId` is null or the clock is gone.
+ */
+export async function onTestClock(ctx: MutationContext, clockId: string | null | undefined): Promise<MutationContext> {
+  if (!clockId || ctx.testClock === clockId) return ctx;
+  const row = await ctx.tx.getObject(ctx.account.id, clockId);
+  if (!row || row.type !== TEST_CLOCK || row.deleted) return ctx;
+  const frozen = (JSON.parse(row.json) as { frozen_time: number }).frozen_time;
+  return { ...ctx, clock: { now: () => frozen }, testClock: clockId };
+}
+
+/** `ctx` on the clock of `customer` (an object with `test_clock`), for Billing work on its behalf. */
+export function onCustomerClock(ctx: MutationContext, customer: ClockedCustomer): Promise<MutationContext> {
+  return onTestClock(ctx, customer.test_clock ?? null);
+}
