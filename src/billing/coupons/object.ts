@@ -1,0 +1,51 @@
+/**
+ * The Coupon object: a discount (a percentage or a fixed amount) and how long it lasts once
+ * applied (`once`, `repeating` for `duration_in_months`, `forever`). Redemptions count up in
+ * `times_redeemed`; a coupon stops being `valid` at `redeem_by` or `max_redemptions`.
+ */
+
+export const COUPON = 'coupon';
+
+export type Duration = 'forever' | 'once' | 'repeating';
+
+export interface Coupon {
+  id: string;
+  object: 'coupon';
+  amount_off: number | null;
+  applies_to?: { products: string[] };
+  created: number;
+  currency: string | null;
+  currency_options?: Record<string, { amount_off: number }>;
+  duration: Duration;
+  duration_in_months: number | null;
+  livemode: false;
+  max_redemptions: number | null;
+  metadata: Record<string, string>;
+  name: string | null;
+  percent_off: number | null;
+  redeem_by: number | null;
+  times_redeemed: number;
+  valid: boolean;
+}
+
+export interface DeletedCoupon {
+  id: string;
+  object: 'coupon';
+  deleted: true;
+}
+
+/** Whether the coupon can still be redeemed at `now` (unix seconds). */
+export function couponRedeemable(c: Coupon, now: number): boolean {
+  if (!c.valid) return false;
+  if (c.redeem_by !== null && now > c.redeem_by) return false;
+  if (c.max_redemptions !== null && c.times_redeemed >= c.max_redemptions) return false;
+  return true;
+}
+
+/** A coupon as Stripe renders it: `currency_options` and `applies_to` only when expanded. */
+export function renderCoupon(c: Coupon, expand: readonly string[] = []): Coupon {
+  const out: Coupon = { ...c };
+  if (!expand.includes('applies_to')) delete out.applies_to;
+  if (!expand.includes('currency_options')) delete out.currency_options;
+  return out;
+}
