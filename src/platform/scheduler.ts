@@ -17,7 +17,33 @@ import { accountClock, type Clock } from './clock.js';
 import type { Logger } from './log.js';
 import type { EventSink, MutationContext } from './operation.js';
 
-export type JobHandler = (ctx: MutationContext, job: Job) => Promise<void>;
+/**
+ * Runs a job. `runner` lets a handler run a test clock's due jobs (the advance of a clock, in
+ * batches); other handlers ignore it.
+ */
+export type JobHandler = (ctx: MutationContext, job: Job, runner: ClockRunner) => Promise<void>;
+
+/** What one batch of a test clock's jobs came to (see `ClockRunner`). */
+export interface ClockBatch {
+  /** Jobs claimed (run, or the one that failed). */
+  claimed: number;
+  /** The job that threw, if one did: the batch stopped there and its writes were undone. */
+  failed?: { job: Job; err: unknown };
+}
+
+export interface ClockRunner {
+  /**
+   * Runs up to `limit` of the test clock's jobs due at or before `upTo`, in (due_at, seq) order, in
+   * `ctx`'s transaction, each at its due time on the clock (`clock.now()` = its `dueAt`, `testClock`
+   * set), so what it does and the events it emits are dated in simulated time. Stops at the first
+   * job that throws: order matters on a clock (an invoice finalised before it is paid), so nothing
+   * after a failure may run.
+   */
+  runClockJobs(ctx: MutationContext, clock: string, upTo: number, limit: number): Promise<ClockBatch>;
+}
+
+/** Transactions that scheduled detached work: the scheduler looks for due jobs once they commit. */
+const wakeAfterCommit = new WeakSet<Transaction>();
 
 /** How long a failed job waits before its next attempt (seconds). */
 const RETRY_AFTER = 60;
@@ -36,6 +62,21 @@ export async function scheduleJob(ctx: MutationContext, job: Omit<JobWrite, 'acc
   else await ctx.tx.scheduleJob(write);
 }
 
+/**
+ * Schedules work due now that must not run in this transaction: it is long (a test clock's advance
+ * runs thousands of jobs, in transactions of its own) or the request must not wait for it. It
+ * becomes a job row due now on the account's clock, and the scheduler is woken once the transaction
+ * commits (by `runDueNow`, which every write runs) rather than at its next poll.
+ */
+export async function scheduleDetached(
+  ctx: MutationContext,
+  job: Omit<JobWrite, 'account' | 'dueAt' | 'clock'>,
+): Promise<void> {
+  if (ctx.testClock) throw new Error('scheduleDetached: work in real time must not run on a test clock');
+  await ctx.tx.scheduleJob({ account: ctx.account.id, dueAt: ctx.clock.now(), ...job });
+  wakeAfterCommit.add(ctx.tx);
+}
+
 export interface SchedulerOptions {
   store: Store;
   clock: Clock;
@@ -50,7 +91,7 @@ export interface SchedulerOptions {
   pollMs?: number;
 }
 
-export class Scheduler {
+export class Scheduler implements ClockRunner {
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   /** One run at a time; a second caller waits for the run in progress, then runs again. */
@@ -99,8 +140,44 @@ export class Scheduler {
     for (let write = ctx.dueNow.shift(); write; write = ctx.dueNow.shift()) {
       const handler = this.opts.handlers[write.kind];
       if (!handler) throw new Error(`no handler for job ${write.kind}`);
-      await handler({ ...ctx, request: null }, { ...write, seq: 0, attempts: 0 });
+      await handler(this.jobContext(ctx, write), { ...write, seq: 0, attempts: 0 }, this);
     }
+    if (wakeAfterCommit.delete(ctx.tx)) {
+      ctx.tx.afterCommit(() => {
+        this.runDue().catch((err: unknown) => this.opts.logger.error('scheduler run failed', { err }));
+      });
+    }
+  }
+
+  /**
+   * The context a job runs in, from the one it runs beside: a test clock's job at its due time on
+   * that clock (whoever runs it), any other on its account's clock; never as somebody's request.
+   */
+  private jobContext(ctx: MutationContext, job: JobWrite): MutationContext {
+    const { testClock: _, ...base } = ctx;
+    if (job.clock) return { ...base, request: null, clock: { now: () => job.dueAt }, testClock: job.clock };
+    if (!ctx.testClock) return { ...ctx, request: null };
+    return { ...base, request: null, clock: accountClock(this.opts.clock, ctx.account) };
+  }
+
+  async runClockJobs(ctx: MutationContext, clock: string, upTo: number, limit: number): Promise<ClockBatch> {
+    const jobs = await ctx.tx.claimClockJobs(ctx.account.id, clock, upTo, limit);
+    for (const job of jobs) {
+      const handler = this.opts.handlers[job.kind];
+      try {
+        await ctx.tx.savepoint(async () => {
+          if (!handler) throw new Error(`job ${job.seq}: no handler for ${job.kind}`);
+          const jobCtx: MutationContext = { ...this.jobContext(ctx, job), dueNow: [] };
+          await handler(jobCtx, job, this);
+          await this.runDueNow(jobCtx);
+          await ctx.tx.deleteJob(job.seq);
+        });
+      } catch (err) {
+        this.opts.onError(err, job);
+        return { claimed: jobs.length, failed: { job, err } };
+      }
+    }
+    return { claimed: jobs.length };
   }
 
   private async drain(): Promise<number> {
@@ -135,13 +212,15 @@ export class Scheduler {
         const ctx: MutationContext = {
           account,
           tx,
-          clock: accountClock(this.opts.clock, account),
+          // A test clock's job runs at its due time on that clock (see `jobContext`).
+          clock: job.clock ? { now: () => job.dueAt } : accountClock(this.opts.clock, account),
           origin: this.opts.origin(),
           request: null,
           events: this.opts.events,
           dueNow: [],
+          ...(job.clock ? { testClock: job.clock } : {}),
         };
-        await handler(ctx, job);
+        await handler(ctx, job, this);
         await this.runDueNow(ctx);
         await tx.deleteJob(job.seq);
       });

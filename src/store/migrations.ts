@@ -169,6 +169,22 @@ ALTER TABLE accounts ADD COLUMN endpoints_version BIGINT NOT NULL DEFAULT 0;
 UPDATE accounts SET endpoints_version = 1 WHERE id IN (SELECT account FROM objects WHERE type = 'webhook_endpoint');
 `;
 
+// Version 5, for Billing's test clocks:
+// - jobs.clock: the test clock (\`clock_…\`) that owns a job. Such a job runs only when its clock is
+//   advanced, never in real time, so its run_at is CLOCK_JOB_RUN_AT (far beyond any real time): the
+//   real-time scheduler's hot path (\`run_at <= now\` on jobs_by_run_at) never meets it and needs no
+//   extra filter. jobs_by_clock finds a clock's jobs by due time on the clock, only over clock jobs.
+const clockJobs = `
+ALTER TABLE jobs ADD COLUMN clock TEXT;
+CREATE INDEX jobs_by_clock ON jobs (account, clock, due_at, seq) WHERE clock IS NOT NULL;
+`;
+
+/**
+ * The run_at of a test clock's job: later than any real time (year ~285,000), so real-time claims
+ * and \`nextJobDue\` never see it. A safe integer in both engines' BIGINT.
+ */
+export const CLOCK_JOB_RUN_AT = 9_000_000_000_000;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -191,4 +207,5 @@ export const MIGRATIONS: Migration[] = [
     postgres: webhooks('BIGSERIAL PRIMARY KEY', "(data::jsonb ->> 'type')"),
   },
   { version: 4, name: 'jobs due in real time, endpoint versions', sqlite: leanWrites, postgres: leanWrites },
+  { version: 5, name: 'jobs owned by test clocks', sqlite: clockJobs, postgres: clockJobs },
 ];

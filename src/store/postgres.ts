@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { Logger } from '../platform/log.js';
 import type { Connection, Dialect, Driver, Row, SqlValue, WriteBatch, WriteBatchResult } from './driver.js';
-import { MIGRATIONS } from './migrations.js';
+import { CLOCK_JOB_RUN_AT, MIGRATIONS } from './migrations.js';
 import { StatementCache } from './statement-cache.js';
 import { rewriteFields } from './write-batch.js';
 
@@ -80,9 +80,11 @@ const PARTS = {
   SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
 )`,
   jb: `jb AS (
-  INSERT INTO jobs (account, due_at, run_at, kind, target, payload)
-  SELECT x.a, x.d, x.d - COALESCE((SELECT clock_offset FROM accounts WHERE id = x.a), 0), x.k, x.t, x.p
-  FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::boolean[]) AS x(a, d, k, t, p, once)
+  INSERT INTO jobs (account, due_at, run_at, kind, target, payload, clock)
+  SELECT x.a, x.d,
+    CASE WHEN x.c IS NULL THEN x.d - COALESCE((SELECT clock_offset FROM accounts WHERE id = x.a), 0) ELSE ${CLOCK_JOB_RUN_AT} END,
+    x.k, x.t, x.p, x.c
+  FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::text[]) AS x(a, d, k, t, p, once, c)
   WHERE NOT x.once OR NOT EXISTS (SELECT 1 FROM jobs j WHERE j.account = x.a AND j.target = x.t)
 )`,
   idem: `idem AS (
@@ -227,6 +229,7 @@ async function writeBatch(conn: Connection, batch: WriteBatch, last: boolean): P
         (j) => j.target,
         (j) => JSON.stringify(j.payload),
         (j) => j.once === true,
+        (j) => j.clock ?? null,
       ),
     );
   }

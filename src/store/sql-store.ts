@@ -5,6 +5,7 @@
  */
 import { newId } from '../platform/ids.js';
 import type { Connection, Driver, ObjectRowWrite, Row, SqlValue, WriteBatch } from './driver.js';
+import { CLOCK_JOB_RUN_AT } from './migrations.js';
 import {
   type Account,
   type AccountSettings,
@@ -48,7 +49,7 @@ function escapeLike(s: string): string {
 const OBJECT_COLUMNS = 'account, id, type, created, seq, deleted, data, internal';
 const IDEMPOTENCY_COLUMNS = 'account, key, created, fingerprint, request_id, status, headers, body';
 const ACCOUNT_COLUMNS = 'id, created, country, default_currency, pricing, clock_offset, webhooks_paused';
-const JOB_COLUMNS = 'seq, account, due_at, kind, target, payload, attempts';
+const JOB_COLUMNS = 'seq, account, due_at, kind, target, payload, attempts, clock';
 
 function toObject(row: Row): StoredObject {
   return {
@@ -126,6 +127,7 @@ function toJob(row: Row): Job {
     target: row.target as string,
     payload: JSON.parse(row.payload as string) as object,
     attempts: Number(row.attempts),
+    ...(row.clock ? { clock: row.clock as string } : {}),
   };
 }
 
@@ -710,6 +712,23 @@ class SqlTransaction extends SqlReader implements Transaction {
     return rows.map(toJob);
   }
 
+  async claimClockJobs(account: string, clock: string, upTo: number, limit: number): Promise<Job[]> {
+    await this.flush();
+    // FOR UPDATE, not SKIP LOCKED: one advance at a time runs a clock, and skipping a row would
+    // break the (due_at, seq) order.
+    const rows = await this.conn.all(
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE account = ? AND clock = ? AND due_at <= ?
+       ORDER BY due_at, seq LIMIT ? ${this.driver.dialect.forUpdate}`,
+      [account, clock, upTo, limit],
+    );
+    return rows.map(toJob);
+  }
+
+  async deleteClockJobs(account: string, clock: string): Promise<number> {
+    await this.flush();
+    return (await this.conn.run('DELETE FROM jobs WHERE account = ? AND clock = ?', [account, clock])).changes;
+  }
+
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {
     // Whatever is buffered belongs to the transaction before the savepoint: write it first, so a
     // rollback to the savepoint discards exactly the savepoint's own writes and callbacks.
@@ -736,7 +755,8 @@ class SqlTransaction extends SqlReader implements Transaction {
 
   async retryJob(seq: number, dueAt: number): Promise<void> {
     await this.conn.run(
-      `UPDATE jobs SET due_at = ?, run_at = ? - (SELECT clock_offset FROM accounts WHERE id = jobs.account),
+      `UPDATE jobs SET due_at = ?,
+       run_at = CASE WHEN clock IS NULL THEN ? - (SELECT clock_offset FROM accounts WHERE id = jobs.account) ELSE run_at END,
        attempts = attempts + 1 WHERE seq = ?`,
       [dueAt, dueAt, seq],
     );
@@ -793,11 +813,11 @@ export class SqlStore extends SqlReader implements Store {
         ],
       );
       // The account's jobs fall due in real time by its clock: moving the clock moves them.
-      await conn.run('UPDATE jobs SET run_at = due_at - ? WHERE account = ? AND run_at <> due_at - ?', [
-        settings.clockOffset,
-        id,
-        settings.clockOffset,
-      ]);
+      // Test clocks' jobs keep their place: they follow their own clock, not the account's.
+      await conn.run(
+        'UPDATE jobs SET run_at = due_at - ? WHERE account = ? AND run_at <> due_at - ? AND clock IS NULL',
+        [settings.clockOffset, id, settings.clockOffset],
+      );
       return updated;
     });
     if (!row) throw new Error(`updateAccount: ${id} does not exist`);
@@ -805,7 +825,8 @@ export class SqlStore extends SqlReader implements Store {
   }
 
   async nextJobDue(): Promise<number | undefined> {
-    const row = await this.driver.get('SELECT MIN(run_at) AS due FROM jobs');
+    // Test clocks' jobs (run_at = CLOCK_JOB_RUN_AT) are not due in real time: the index skips them.
+    const row = await this.driver.get('SELECT MIN(run_at) AS due FROM jobs WHERE run_at < ?', [CLOCK_JOB_RUN_AT]);
     return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
   }
 

@@ -319,6 +319,13 @@ export interface Transaction extends Reader {
    * SQL savepoint): one failing job must not take the others of its batch with it.
    */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Up to `limit` of a test clock's jobs due at or before `upTo` on that clock, in (due_at, seq)
+   * order, locked until commit: the next batch of an advance (they never run in real time).
+   */
+  claimClockJobs(account: string, clock: string, upTo: number, limit: number): Promise<Job[]>;
+  /** Removes every job of a test clock (the clock was deleted); resolves with how many. */
+  deleteClockJobs(account: string, clock: string): Promise<number>;
   /** Removes a job (done, or cancelled). */
   deleteJob(seq: number): Promise<void>;
   /** Moves a failed job later and counts the attempt. */

@@ -3,6 +3,7 @@
  * cheapest way in process (SQLite), and the row-level field rewrite every back end uses.
  */
 import type { Connection, ObjectRowWrite, WriteBatch, WriteBatchResult } from './driver.js';
+import { CLOCK_JOB_RUN_AT } from './migrations.js';
 
 /**
  * Writes a batch a statement per row: the cheapest way in process (SQLite), where a statement costs
@@ -73,19 +74,20 @@ export async function writeRowByRow(conn: Connection, batch: WriteBatch): Promis
     ]);
   }
   for (const j of batch.jobs) {
-    // run_at is the real time it is due at (the account's clock runs ahead by its offset).
+    // run_at is the real time it is due at (the account's clock runs ahead by its offset); a test
+    // clock's job is never due in real time (CLOCK_JOB_RUN_AT).
     await conn.run(
-      `INSERT INTO jobs (account, due_at, run_at, kind, target, payload)
-       SELECT ?, ?, ? - (SELECT clock_offset FROM accounts WHERE id = ?), ?, ?, ?
+      `INSERT INTO jobs (account, due_at, run_at, kind, target, payload, clock)
+       SELECT ?, ?, ${j.clock ? CLOCK_JOB_RUN_AT : '? - (SELECT clock_offset FROM accounts WHERE id = ?)'}, ?, ?, ?, ?
        WHERE ? = 0 OR NOT EXISTS (SELECT 1 FROM jobs WHERE account = ? AND target = ?)`,
       [
         j.account,
         j.dueAt,
-        j.dueAt,
-        j.account,
+        ...(j.clock ? [] : [j.dueAt, j.account]),
         j.kind,
         j.target,
         JSON.stringify(j.payload),
+        j.clock ?? null,
         j.once ? 1 : 0,
         j.account,
         j.target,
