@@ -7,7 +7,7 @@
  * The URL carries the intent's client secret, checked on every request, so only someone handed the
  * URL can act on the intent. Plain HTML: no script, no external resources, a strict CSP.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatAmount } from '../money/currencies.js';
 import { parseAuthenticationPath } from '../payments/three-d-secure/url.js';
@@ -15,6 +15,7 @@ import { accountClock, type Clock } from '../platform/clock.js';
 import { StripeError } from '../platform/errors.js';
 import type { EventSink, MutationContext } from '../platform/operation.js';
 import type { Store } from '../store/store.js';
+import { BodyTooLarge, escapeHtml, htmlDocument, readBody, sendHtml } from './layout.js';
 
 export type IntentPrefix = 'pi' | 'seti';
 export type Outcome = 'complete' | 'fail';
@@ -40,80 +41,12 @@ export interface ThreeDSecurePageDeps {
 /** Where the pages live; every other path is the API's. */
 export const THREE_D_SECURE_PREFIX = '/sandbank/3ds/';
 const PREFIX = THREE_D_SECURE_PREFIX;
-const MAX_BODY_BYTES = 16 * 1024;
-
-const STYLE = `
-:root { color-scheme: light; --ink: #1a1f36; --muted: #697386; --line: #e3e8ee; --accent: #635bff; }
-* { box-sizing: border-box; }
-body { margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center;
-  background: #f6f9fc; color: var(--ink); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-main { width: min(440px, calc(100vw - 32px)); background: #fff; border: 1px solid var(--line);
-  border-radius: 12px; box-shadow: 0 8px 24px rgba(50, 50, 93, .08); padding: 28px; }
-.badge { display: inline-block; font-size: 12px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase;
-  color: #8a4b00; background: #fff4d6; border-radius: 4px; padding: 2px 8px; }
-h1 { font-size: 20px; margin: 12px 0 4px; }
-p { margin: 0 0 16px; color: var(--muted); }
-dl { display: grid; grid-template-columns: auto 1fr; gap: 8px 16px; margin: 0 0 24px; padding: 16px;
-  border: 1px solid var(--line); border-radius: 8px; }
-dt { color: var(--muted); }
-dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
-.amount { font-size: 18px; font-weight: 600; }
-.id { font: 13px/1.6 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-form { display: grid; gap: 10px; margin: 0; }
-button { font: inherit; font-weight: 600; padding: 11px 16px; border-radius: 8px; cursor: pointer; border: 1px solid transparent; }
-.complete { background: var(--accent); color: #fff; }
-.complete:hover { background: #4f46e5; }
-.fail { background: #fff; color: #c0123c; border-color: #f3c2cd; }
-.fail:hover { background: #fff5f7; }
-.result { font-size: 40px; line-height: 1; margin-bottom: 8px; }
-footer { margin-top: 20px; font-size: 12px; color: var(--muted); text-align: center; }
-`;
-
-/** Only this stylesheet may apply; nothing else may load or run. */
-const CSP = [
-  "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
-  "base-uri 'none'",
-].join('; ');
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function document(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<span class="badge">Sandbank test mode</span>
-${body}
-<footer>Sandbank test 3D Secure — no bank or card network is involved.</footer>
-</main>
-</body>
-</html>
-`;
+  return htmlDocument(title, body, { footer: 'Sandbank test 3D Secure — no bank or card network is involved.' });
 }
 
-function send(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(html)),
-    'Content-Security-Policy': CSP,
-    // The URL holds the client secret: never leak it to the next site, never cache the page.
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    ...headers,
-  });
-  res.end(html);
-}
+const send = sendHtml;
 
 function message(res: ServerResponse, status: number, heading: string, text: string): void {
   send(res, status, document(heading, `<h1>${escapeHtml(heading)}</h1>\n<p>${escapeHtml(text)}</p>`));
@@ -143,19 +76,6 @@ interface Intent {
   amount?: number;
   currency?: string;
   payment_method?: string | null;
-}
-
-class BodyTooLarge extends Error {}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function intentLabel(intent: Intent): string {
