@@ -22,9 +22,17 @@ export interface ExpandSource {
 
 export type ExpandableField =
   /** The field holds an object id; expansion loads that object (of type `to`, when always the same). */
-  | { kind: 'reference'; to?: string }
-  /** The field is computed on demand from its parent object. */
-  | { kind: 'includable'; resolve(parent: Record<string, unknown>, source: ExpandSource): Promise<unknown> };
+  (
+    | { kind: 'reference'; to?: string }
+    /** The field is computed on demand from its parent object. */
+    | { kind: 'includable'; resolve(parent: Record<string, unknown>, source: ExpandSource): Promise<unknown> }
+  ) & {
+    /**
+     * The field exists only in API versions before this one (an invoice's `payment_intent` before
+     * 2025-03-31.basil): newer requests may not expand it. Its value is what the older shape holds.
+     */
+    before?: string;
+  };
 
 const registry = new Map<string, Map<string, ExpandableField>>();
 
@@ -58,7 +66,7 @@ function tooDeep(path: string) {
  * `expand[]` is a validation error (never stored against an idempotency key) and is caught even on
  * an empty list. Levels behind a reference of unknown type are checked while rendering.
  */
-export function checkExpandPaths(root: ExpandRoot, paths: readonly string[]): void {
+export function checkExpandPaths(root: ExpandRoot, paths: readonly string[], version?: string): void {
   for (const path of paths) {
     const segments = path.split('.');
     if (segments.length > MAX_EXPAND_DEPTH) throw tooDeep(path);
@@ -72,31 +80,43 @@ export function checkExpandPaths(root: ExpandRoot, paths: readonly string[]): vo
     else {
       throw cannotExpand(path, 'list' in root ? root.list : root.search);
     }
-    checkOnType(type, rest, path);
+    checkOnType(type, rest, path, version);
   }
 }
 
-function checkOnType(type: string, segments: string[], fullPath: string): void {
+function checkOnType(type: string, segments: string[], fullPath: string, version: string | undefined): void {
   if (segments.length === 0) return;
-  const found = registeredField(type, segments);
+  const found = registeredField(type, segments, version);
   if (found) {
     if (found.spec.kind === 'reference' && found.spec.to)
-      checkOnType(found.spec.to, segments.slice(found.take), fullPath);
+      checkOnType(found.spec.to, segments.slice(found.take), fullPath, version);
     return;
   }
   throw cannotExpand(fullPath);
 }
 
-/** Expands every path in `paths` on `root` in place. */
-export async function expand(root: Json, paths: readonly string[], source: ExpandSource): Promise<void> {
+/** Expands every path in `paths` on `root` in place, for a request made with `version` (default: the newest). */
+export async function expand(
+  root: Json,
+  paths: readonly string[],
+  source: ExpandSource,
+  version?: string,
+): Promise<void> {
   for (const path of paths) {
     const segments = path.split('.');
     if (segments.length > MAX_EXPAND_DEPTH) throw tooDeep(path);
-    await expandAt(root, segments, path, source, true);
+    await expandAt(root, segments, path, source, true, version);
   }
 }
 
-async function expandAt(node: Json, segments: string[], fullPath: string, source: ExpandSource, atRoot: boolean) {
+async function expandAt(
+  node: Json,
+  segments: string[],
+  fullPath: string,
+  source: ExpandSource,
+  atRoot: boolean,
+  version?: string,
+) {
   if (segments.length === 0) return;
   // A list (or search result): `data.x` applies `x` to every element; `data` alone names no expandable field.
   if (
@@ -105,10 +125,11 @@ async function expandAt(node: Json, segments: string[], fullPath: string, source
     segments.length > 1 &&
     Array.isArray(node.data)
   ) {
-    for (const item of node.data) if (isObject(item)) await expandAt(item, segments.slice(1), fullPath, source, false);
+    for (const item of node.data)
+      if (isObject(item)) await expandAt(item, segments.slice(1), fullPath, source, false, version);
     return;
   }
-  const found = registeredField(String(node.object), segments);
+  const found = registeredField(String(node.object), segments, version);
   if (found) {
     const { spec, take } = found;
     // A deleted object answers as its `{id, object, deleted}` stub: the path is valid, but nothing is added.
@@ -125,7 +146,7 @@ async function expandAt(node: Json, segments: string[], fullPath: string, source
       value = (await source.load(value)) ?? value;
       parent[last] = value;
     }
-    if (isObject(value)) await expandAt(value, segments.slice(take), fullPath, source, false);
+    if (isObject(value)) await expandAt(value, segments.slice(take), fullPath, source, false, version);
     return;
   }
   throw notExpandable(node, fullPath, atRoot);
@@ -135,13 +156,22 @@ async function expandAt(node: Json, segments: string[], fullPath: string, source
  * The registered field a path starts with on `type`: registered paths may contain dots themselves
  * (`invoice_settings.default_payment_method`), so the longest match wins. `take` is its segment count.
  */
-function registeredField(type: string, segments: string[]): { spec: ExpandableField; take: number } | undefined {
+function registeredField(
+  type: string,
+  segments: string[],
+  version: string | undefined,
+): { spec: ExpandableField; take: number } | undefined {
   const fields = registry.get(type);
   for (let take = segments.length; take >= 1; take--) {
     const spec = fields?.get(segments.slice(0, take).join('.'));
-    if (spec) return { spec, take };
+    if (spec && existsIn(spec, version)) return { spec, take };
   }
   return undefined;
+}
+
+/** Whether a field registered with `before` exists for `version` (absent: the newest, where it does not). */
+function existsIn(spec: ExpandableField, version: string | undefined): boolean {
+  return spec.before === undefined || (version !== undefined && version.slice(0, 10) < spec.before.slice(0, 10));
 }
 
 function walk(node: Json, path: string[]): Json | undefined {

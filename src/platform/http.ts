@@ -44,6 +44,7 @@ import {
   renderWithIncludes,
   resolveVersion,
   storeVersionSource,
+  upgradeRequest,
 } from './versions.js';
 
 export interface HttpDeps {
@@ -232,20 +233,15 @@ export function createHttpHandler(deps: HttpDeps) {
   let uploadsInMemory = 0;
   const bodyTimeouts = deps.bodyTimeouts ?? DEFAULT_BODY_TIMEOUTS;
 
+  /** Expansions read what version changes read: the account's objects and lists. */
   function expandSource(reader: Reader, account: string): ExpandSource {
-    return {
-      async load(id) {
-        const row = await reader.getObject(account, id);
-        return row && (JSON.parse(row.json) as Json);
-      },
-      ...storeVersionSource(reader, account),
-    };
+    return storeVersionSource(reader, account);
   }
 
   /** Expand, then render for the request's API version, then serialise once. */
   async function render(object: Json, input: unknown, ctx: ReadContext): Promise<string> {
     const paths = expandPaths(input);
-    if (paths.length > 0) await expand(object, paths, expandSource(ctx.reader, ctx.account.id));
+    if (paths.length > 0) await expand(object, paths, expandSource(ctx.reader, ctx.account.id), ctx.version);
     return serialize(await renderWithIncludes(object, ctx.version, storeVersionSource(ctx.reader, ctx.account.id)));
   }
 
@@ -383,8 +379,10 @@ export function createHttpHandler(deps: HttpDeps) {
       }
 
       // Validation failures are not stored: the same key may be retried with corrected parameters.
+      // Parameters an older version spells differently are brought to the newest spelling first.
+      upgradeRequest(op.name, version, params);
       const input = validate(op.schema, params);
-      checkExpandPaths(op.returns, expandPaths(input));
+      checkExpandPaths(op.returns, expandPaths(input), version);
       const response = await execute(op, pathParams, input, base, idempotency);
       const extra: Record<string, string> = {};
       if (idempotencyKey !== undefined) {

@@ -12,9 +12,12 @@ import type { Json } from './operation.js';
 /** The version the current `stripe` npm package pins (stripe@23.1.0), and Sandbank's default. */
 export const LATEST_VERSION = '2026-10-28.endive';
 
-/** What a version change may read to build an older shape (lists the newer shape only links to). */
-/** What a version change may read to include lists older versions showed: the same lists expansions read. */
-export type VersionSource = Pick<ExpandSource, 'list'>;
+/**
+ * What a version change may read to build an older shape: the lists older versions included, and
+ * the objects they embedded where the newer shape only names them (an invoice line's `price`).
+ * The same reads expansions make, limited to the requesting account.
+ */
+export type VersionSource = Pick<ExpandSource, 'list' | 'load'>;
 
 /** One documented shape change: the first version with the new shape, and the step back to the old one. */
 export interface VersionChange {
@@ -93,6 +96,39 @@ export function resolveVersion(header: string | undefined): string {
     throw invalidRequest(`Invalid Stripe API version: ${header}`);
   }
   return header.trim();
+}
+
+/**
+ * One documented request-side change: a parameter older versions sent that the newest version
+ * spells differently (`billing_cycle_anchor=now` → `billing_cycle_anchor[type]=now`). Requests made
+ * with an older version are rewritten into the newest form before validation, so the operations and
+ * their schemas stay version-free.
+ */
+export interface RequestChange {
+  /** Requests for versions before this one get `upgrade` applied. */
+  version: string;
+  /** The operations (`Operation.name`, e.g. `subscriptions.update`) whose parameters it rewrites. */
+  operations: readonly string[];
+  /** One line naming the documented change. */
+  describe: string;
+  /** Rewrites `params` (the parsed form, before validation) in place into the newer spelling. */
+  upgrade(params: Record<string, unknown>): void;
+}
+
+/** Oldest first, so a request is brought forward one version at a time. */
+export const REQUEST_CHANGES: RequestChange[] = [];
+
+export function registerRequestChanges(changes: readonly RequestChange[]): void {
+  REQUEST_CHANGES.push(...changes);
+  REQUEST_CHANGES.sort((a, b) => versionDate(a.version).localeCompare(versionDate(b.version)));
+}
+
+/** Brings the parameters of a request to `operation` made with `version` into the newest form, in place. */
+export function upgradeRequest(operation: string, version: string, params: Record<string, unknown>): void {
+  if (version === LATEST_VERSION) return;
+  for (const change of REQUEST_CHANGES) {
+    if (isBefore(version, change.version) && change.operations.includes(operation)) change.upgrade(params);
+  }
 }
 
 /** Search arrived with 2020-08-27; older versions are refused with Stripe's message. */
@@ -187,6 +223,10 @@ function downgradeTree(node: unknown, changes: VersionChange[]): void {
 /** Reads for version changes from the store, limited to `account`'s objects. */
 export function storeVersionSource(reader: Reader, account: string): VersionSource {
   return {
+    async load(id) {
+      const row = await reader.getObject(account, id);
+      return row && (JSON.parse(row.json) as Json);
+    },
     async list(type, equals, limit) {
       const page = await reader.listObjects({ account, type, limit, equals });
       return { data: page.rows.map((row) => JSON.parse(row.json) as Json), has_more: page.hasMore };

@@ -19,10 +19,15 @@ import {
 } from '../../src/platform/versions.js';
 import '../../src/versions/index.js';
 import { intentDefaults } from '../../src/versions/requests.js';
+import { BILLING_SAMPLES, BILLING_STORE } from './billing-version-samples.js';
 
 /** An in-memory store for the changes that read: objects by type, filtered on equal fields, newest first. */
 function memorySource(objects: Json[]): VersionSource {
   return {
+    async load(id) {
+      const found = objects.find((o) => o.id === id);
+      return found && structuredClone(found);
+    },
     async list(type, equals, limit) {
       const matching = objects
         .filter((o) => o.object === type && Object.entries(equals).every(([k, v]) => o[k] === v))
@@ -56,8 +61,8 @@ const paymentIntent = (over: Json = {}): Json => ({
 const refund = (id: string, created: number): Json => ({ id, object: 'refund', amount: 100, charge: 'ch_1', created });
 const dispute: Json = { id: 'dp_1', object: 'dispute', charge: 'ch_1', created: 120 };
 
-const STORE = [charge(), refund('re_1', 110), refund('re_2', 111), refund('re_3', 112), dispute];
-const SAMPLES: Record<string, () => Json> = { charge, payment_intent: paymentIntent };
+const STORE = [charge(), refund('re_1', 110), refund('re_2', 111), refund('re_3', 112), dispute, ...BILLING_STORE];
+const SAMPLES: Record<string, () => Json> = { charge, payment_intent: paymentIntent, ...BILLING_SAMPLES };
 
 /** The day before `version`'s date (a plain date: the renderer orders versions by date). */
 function dayBefore(version: string): string {
