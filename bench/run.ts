@@ -20,6 +20,8 @@
  *
  *   webhooks       webhook delivery throughput to a local receiver (bench/webhooks.ts): N queued
  *                  events delivered after a resume, and N live creates end to end (target ≥ 2,000 events/s)
+ *   billing        N monthly subscriptions on one test clock advanced by a year (bench/billing.ts):
+ *                  seconds, renewal invoices per second, server CPU µs per invoice
  *
  * Prints a table and Sandbank/bare ratios beside their targets (issue 8's budget, per store: see
  * TARGETS), and Sandbank's server CPU per request beside its target. Each round
@@ -40,6 +42,7 @@
  *   BENCH_ONLY         comma-separated scenarios to run, e.g. `sandbank GET` (for profiling one path),
  *                      or `webhooks` for the webhook delivery scenario alone
  *   BENCH_WEBHOOK_EVENTS  events per webhook phase (default 5000)
+ *   BENCH_BILLING_SUBSCRIPTIONS  subscriptions on the billing scenario's test clock (default 1000)
  *   BENCH_PIN=1        Linux with `taskset`: pin the load generator (this process) to CPU 0 and the
  *                      servers to the other CPUs, so they stop competing for cores on small machines
  *   BENCH_BIG_OBJECTS  objects (and events) seeded on the big account (default 100000; 0 skips it)
@@ -58,6 +61,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { isolatedSchema } from '../test/support/server.js';
+import { type BillingBenchResult, benchBilling, formatBillingResult } from './billing.js';
 import { seedBigAccount } from './seed.js';
 import { benchWebhooks, formatWebhookResult, type WebhookBenchResult } from './webhooks.js';
 
@@ -524,6 +528,25 @@ async function main(): Promise<number> {
       for (const line of formatWebhookResult(webhooks)) console.log(line);
     }
 
+    let billing: BillingBenchResult | null = null;
+    if (!only || only.includes('billing')) {
+      console.log('billing');
+      billing = await benchBilling({
+        url: sandbank.url,
+        key: `sk_test_bench_billing_${run}`,
+        subscriptions: Math.round(envNumber('BENCH_BILLING_SUBSCRIPTIONS', 1000)),
+        concurrency: CONNECTIONS,
+        log: console.log,
+        serverCpuSeconds: () => {
+          const node = cpuSeconds(sandbank.proc.pid);
+          const database = countDatabaseCpu ? databaseCpuSeconds() : 0;
+          return node === null || database === null ? null : node + database;
+        },
+      });
+      console.log('');
+      for (const line of formatBillingResult(billing)) console.log(line);
+    }
+
     const bad = rounds.flat().filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
     for (const r of bad) {
       const codes = Object.entries(r.statusCodes)
@@ -548,6 +571,7 @@ async function main(): Promise<number> {
         rounds,
         ratios,
         webhooks,
+        billing,
       };
       writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(out, null, 2)}\n`);
       console.log(`\nresults written to ${process.env.BENCH_JSON}`);
