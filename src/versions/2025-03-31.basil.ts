@@ -13,6 +13,7 @@
  * reads it. Fields basil *added* without replacing anything (`amount_overpaid`,
  * `confirmation_secret`, `billing_mode`, credit amounts) stay, as Stripe adds fields to every version.
  */
+import { registerExpandable } from '../platform/expand.js';
 import type { Json } from '../platform/operation.js';
 import type { VersionChange, VersionSource } from '../platform/versions.js';
 import { idOf, isObject, removeFields, setField } from './fields.js';
@@ -25,6 +26,16 @@ async function invoiceOfPaymentIntent(source: VersionSource, paymentIntent: unkn
   if (!id) return null;
   const invoices = await source.list('invoice', { payment_intent: id }, 1);
   return (invoices.data[0]?.id as string | undefined) ?? null;
+}
+
+/** What an invoice's default payment (its InvoicePayment) names: the PaymentIntent, or a charge. */
+async function defaultPayment(
+  source: VersionSource,
+  invoice: string,
+): Promise<{ payment_intent?: string; charge?: string } | undefined> {
+  const payments = await source.list('invoice_payment', { invoice }, 10);
+  const payment = payments.data.find((p) => p.is_default === true) ?? payments.data.find((p) => p.status === 'paid');
+  return payment?.payment as { payment_intent?: string; charge?: string } | undefined;
 }
 
 /** A Price as an older line or item embedded it: the stored price without its includable fields. */
@@ -111,6 +122,37 @@ function lineOrigin(line: Json): Json {
   return ((parent.subscription_item_details ?? parent.invoice_item_details) as Json | null) ?? {};
 }
 
+// What older versions could expand on an invoice: its PaymentIntent (`expand[]=payment_intent`,
+// and `latest_invoice.payment_intent` from a subscription), its charge and its subscription.
+registerExpandable('invoice', 'payment_intent', {
+  kind: 'includable',
+  before: VERSION,
+  async resolve(invoice, source) {
+    const id = (await defaultPayment(source, String(invoice.id)))?.payment_intent;
+    return id ? ((await source.load(id)) ?? id) : null;
+  },
+});
+registerExpandable('invoice', 'charge', {
+  kind: 'includable',
+  before: VERSION,
+  async resolve(invoice, source) {
+    const payment = await defaultPayment(source, String(invoice.id));
+    const intent = payment?.payment_intent ? await source.load(payment.payment_intent) : undefined;
+    const id = payment?.charge ?? (intent?.latest_charge as string | null | undefined);
+    return id ? ((await source.load(id)) ?? id) : null;
+  },
+});
+registerExpandable('invoice', 'subscription', {
+  kind: 'includable',
+  before: VERSION,
+  async resolve(invoice, source) {
+    const parent = invoice.parent as { subscription_details?: { subscription?: unknown } | null } | null | undefined;
+    const sub = parent?.subscription_details?.subscription;
+    if (isObject(sub)) return sub;
+    return typeof sub === 'string' ? ((await source.load(sub)) ?? sub) : null;
+  },
+});
+
 export const changes: VersionChange[] = [
   {
     version: VERSION,
@@ -173,16 +215,13 @@ export const changes: VersionChange[] = [
     object: 'invoice',
     describe: 'Removes `paid`, `paid_out_of_band`, `payment_intent` and `charge` from Invoice (use `payments`)',
     async load(invoice, source) {
-      if (invoice.payment_intent !== undefined || typeof invoice.id !== 'string') return;
-      // The invoice's default payment is the PaymentIntent finalisation created (indexed on the invoice).
-      const payments = await source.list('invoice_payment', { invoice: invoice.id }, 10);
-      const payment =
-        payments.data.find((p) => p.is_default === true) ?? payments.data.find((p) => p.status === 'paid');
-      const details = payment?.payment as Json | undefined;
-      const pi: unknown = details?.payment_intent ?? null;
-      invoice.payment_intent = pi;
+      if (invoice.charge !== undefined || typeof invoice.id !== 'string') return;
+      const payment = await defaultPayment(source, invoice.id);
+      // `expand[]=payment_intent` (or `charge`) has set it already: keep the expanded object.
+      if (invoice.payment_intent === undefined) invoice.payment_intent = payment?.payment_intent ?? null;
+      const pi = invoice.payment_intent;
       const intent = isObject(pi) ? pi : idOf(pi) ? await source.load(idOf(pi) as string) : undefined;
-      invoice.charge = (details?.charge as string | undefined) ?? intent?.latest_charge ?? null;
+      invoice.charge = payment?.charge ?? intent?.latest_charge ?? null;
     },
     downgrade(invoice) {
       const paid = invoice.status === 'paid';
@@ -207,7 +246,8 @@ export const changes: VersionChange[] = [
     downgrade(invoice) {
       if (invoice.parent === undefined && invoice.subscription !== undefined) return;
       const details = (invoice.parent as Json | null | undefined)?.subscription_details as Json | null | undefined;
-      setField(invoice, 'subscription', details?.subscription ?? null);
+      // Expanded (`expand[]=subscription`) it is the object already.
+      setField(invoice, 'subscription', invoice.subscription ?? details?.subscription ?? null);
       setField(invoice, 'subscription_details', details ? { metadata: details.metadata ?? null } : null);
       if (typeof details?.subscription_proration_date === 'number')
         setField(invoice, 'subscription_proration_date', details.subscription_proration_date);
