@@ -37,6 +37,7 @@ import {
   renderCaptureFeatures,
   withCaptureOptions,
 } from './capture-features.js';
+import { paymentIntentSettled } from './listeners.js';
 import {
   lockedFieldError,
   PAYMENT_INTENT,
@@ -320,6 +321,7 @@ async function settleAttempt(
   await emitEvent(ctx, 'payment_intent.succeeded', pi);
   await emitEvent(ctx, 'charge.succeeded', charge.object);
   await raiseEarlyFraudWarningIfReported(ctx, charge);
+  await paymentIntentSettled(ctx, pi);
   return pi;
 }
 
@@ -366,6 +368,7 @@ async function fail(
   transition(pi, 'requires_payment_method');
   await saveIntent(ctx, loaded);
   await emitEvent(ctx, 'payment_intent.payment_failed', pi);
+  await paymentIntentSettled(ctx, pi);
   if (!throwError) return pi;
   throw declinedError(decline, {
     extra: { ...(chargeId ? { charge: chargeId } : {}), payment_intent: pi, payment_method: pmObject },
@@ -417,6 +420,7 @@ export async function finishAuthentication(
     transition(pi, 'requires_payment_method');
     await saveIntent(ctx, loaded);
     await emitEvent(ctx, 'payment_intent.payment_failed', pi);
+    await paymentIntentSettled(ctx, pi);
   } else {
     loaded.internal.authenticated = true;
     if (pi.confirmation_method === 'manual') {
