@@ -5,7 +5,10 @@
  */
 import type { Operation } from '../platform/operation.js';
 import type { JobHandler } from '../platform/scheduler.js';
+import { invoiceItemOperations } from './invoice-items/routes.js';
+import { invoicePaymentOperations } from './invoice-payments/routes.js';
+import { invoiceJobHandlers, invoiceOperations } from './invoices/routes.js';
 
-export const billingOperations: Operation[] = [];
+export const billingOperations: Operation[] = [...invoiceOperations, ...invoiceItemOperations, ...invoicePaymentOperations];
 
-export const billingJobHandlers: Record<string, JobHandler> = {};
+export const billingJobHandlers: Record<string, JobHandler> = { ...invoiceJobHandlers };
