@@ -8,7 +8,13 @@ import type { JobHandler } from '../platform/scheduler.js';
 import { invoiceItemOperations } from './invoice-items/routes.js';
 import { invoicePaymentOperations } from './invoice-payments/routes.js';
 import { invoiceJobHandlers, invoiceOperations } from './invoices/routes.js';
+import { testClockJobHandlers, testClockOperations } from './test-clocks/routes.js';
 
-export const billingOperations: Operation[] = [...invoiceOperations, ...invoiceItemOperations, ...invoicePaymentOperations];
+export const billingOperations: Operation[] = [
+  ...testClockOperations,
+  ...invoiceOperations,
+  ...invoiceItemOperations,
+  ...invoicePaymentOperations,
+];
 
-export const billingJobHandlers: Record<string, JobHandler> = { ...invoiceJobHandlers };
+export const billingJobHandlers: Record<string, JobHandler> = { ...testClockJobHandlers, ...invoiceJobHandlers };

@@ -78,9 +78,9 @@ export interface DeletedCustomer {
 
 export const CUSTOMER = 'customer';
 
-/** Secondary indexed fields, for `GET /v1/customers?email=`. */
+/** Secondary indexed fields, for `GET /v1/customers?email=` and `?test_clock=`. */
 export function customerIndexFields(c: Customer) {
-  return { email: c.email };
+  return { email: c.email, test_clock: c.test_clock };
 }
 
 export const customerSearch: SearchableResource = {

@@ -1,6 +1,9 @@
 /** The Customer endpoints: thin handlers over the service, with their parameter schemas beside them. */
+
+import { TEST_CLOCK } from '../billing/test-clocks/context.js';
 import { resourceMissing } from '../platform/errors.js';
 import { listPage, searchPage } from '../platform/list.js';
+import { loadObject } from '../platform/objects.js';
 import { type Json, type Operation, readOperation, writeOperation } from '../platform/operation.js';
 import { parseSearchQuery } from '../platform/search.js';
 import { CUSTOMER, customerSearch } from './object.js';
@@ -76,13 +79,21 @@ export const customerOperations: Operation[] = [
     params: listCustomersParams,
     returns: { list: CUSTOMER },
     handler: async (ctx, input) => {
-      if (input.test_clock) throw resourceMissing('test_clock', input.test_clock, 'test_clock');
+      const equals: Record<string, string> = {};
+      if (input.email) equals.email = input.email;
+      if (input.test_clock) {
+        await loadObject(ctx.reader, ctx.account.id, input.test_clock, TEST_CLOCK, {
+          label: 'test_clock',
+          param: 'test_clock',
+        });
+        equals.test_clock = input.test_clock;
+      }
       return (await listPage(ctx.reader, {
         account: ctx.account.id,
         type: CUSTOMER,
         url: '/v1/customers',
         input,
-        ...(input.email ? { equals: { email: input.email } } : {}),
+        equals,
       })) as unknown as Json;
     },
   }),

@@ -4,6 +4,7 @@
  * retrieval still answers with `deleted: true`.
  */
 
+import { attachNewCustomer, detachCustomer } from '../billing/test-clocks/service.js';
 import { cardByKey } from '../cards/network.js';
 import { emitEvent } from '../events/outbox.js';
 import { attachTo, loadOrMaterialize } from '../payments/payment-methods/service.js';
@@ -96,8 +97,6 @@ async function checkReferences(
     }
   }
   // `source` (a token, spent when the customer is written) and `default_source` are checked there.
-  if (input.test_clock)
-    await requireObject(ctx.tx, account, 'test_helpers.test_clock', 'test_clock', input.test_clock, 'test_clock');
 }
 
 function invoiceSettings(current: InvoiceSettings, input: CreateInput['invoice_settings']): InvoiceSettings {
@@ -126,12 +125,15 @@ export async function createCustomer(ctx: WriteContext, input: CreateInput): Pro
   checkEmail(input.email);
   checkInvoicePrefix(input.invoice_prefix);
   await checkReferences(ctx, input, null);
+  // A customer on a test clock is created at the clock's frozen time (the clock must be ready and
+  // have room for it: billing/test-clocks).
+  const created = input.test_clock ? await attachNewCustomer(ctx, input.test_clock) : ctx.clock.now();
   const customer: Customer = {
     id: newId('cus'),
     object: 'customer',
     address: toAddress(input.address),
     balance: input.balance ?? 0,
-    created: ctx.clock.now(),
+    created,
     currency: null,
     default_source: null,
     delinquent: false,
@@ -252,6 +254,7 @@ export async function deleteCustomer(ctx: WriteContext, id: string): Promise<Del
   const customer = await loadForUpdate(ctx.tx, ctx.account.id, id);
   const tombstone: DeletedCustomer = { id, object: 'customer', deleted: true };
   await ctx.tx.markDeleted(ctx.account.id, id, tombstone);
+  if (customer.test_clock) await detachCustomer(ctx, customer.test_clock);
   await emitEvent(ctx, 'customer.deleted', customer);
   return tombstone;
 }

@@ -45,6 +45,13 @@ export interface ClockRunner {
 /** Transactions that scheduled detached work: the scheduler looks for due jobs once they commit. */
 const wakeAfterCommit = new WeakSet<Transaction>();
 
+/**
+ * The earliest due time of the jobs each test clock got in a transaction since `runClockJobs` last
+ * looked: a job that schedules work due before the next one of its batch ends the batch there, so
+ * the new work runs in its place (the batch was claimed before it existed).
+ */
+const clockJobsScheduled = new WeakMap<Transaction, Map<string, number>>();
+
 /** How long a failed job waits before its next attempt (seconds). */
 const RETRY_AFTER = 60;
 /** A job that keeps failing is dropped after this many attempts (and reported each time). */
@@ -58,8 +65,16 @@ const BATCH = 100;
  */
 export async function scheduleJob(ctx: MutationContext, job: Omit<JobWrite, 'account'>): Promise<void> {
   const write = { account: ctx.account.id, ...job, ...(ctx.testClock ? { clock: ctx.testClock } : {}) };
-  if (job.dueAt <= ctx.clock.now()) ctx.dueNow.push(write);
-  else await ctx.tx.scheduleJob(write);
+  if (job.dueAt <= ctx.clock.now()) {
+    ctx.dueNow.push(write);
+    return;
+  }
+  await ctx.tx.scheduleJob(write);
+  if (write.clock) {
+    const scheduled = clockJobsScheduled.get(ctx.tx) ?? new Map<string, number>();
+    clockJobsScheduled.set(ctx.tx, scheduled);
+    scheduled.set(write.clock, Math.min(scheduled.get(write.clock) ?? Number.POSITIVE_INFINITY, write.dueAt));
+  }
 }
 
 /**
@@ -162,8 +177,9 @@ export class Scheduler implements ClockRunner {
 
   async runClockJobs(ctx: MutationContext, clock: string, upTo: number, limit: number): Promise<ClockBatch> {
     const jobs = await ctx.tx.claimClockJobs(ctx.account.id, clock, upTo, limit);
-    for (const job of jobs) {
+    for (const [i, job] of jobs.entries()) {
       const handler = this.opts.handlers[job.kind];
+      clockJobsScheduled.get(ctx.tx)?.delete(clock);
       try {
         await ctx.tx.savepoint(async () => {
           if (!handler) throw new Error(`job ${job.seq}: no handler for ${job.kind}`);
@@ -174,8 +190,12 @@ export class Scheduler implements ClockRunner {
         });
       } catch (err) {
         this.opts.onError(err, job);
-        return { claimed: jobs.length, failed: { job, err } };
+        return { claimed: i + 1, failed: { job, err } };
       }
+      // Work it scheduled before the next claimed job runs first: the rest is claimed again later.
+      const next = jobs[i + 1];
+      const earliest = clockJobsScheduled.get(ctx.tx)?.get(clock);
+      if (next && earliest !== undefined && earliest < next.dueAt) return { claimed: i + 1 };
     }
     return { claimed: jobs.length };
   }
