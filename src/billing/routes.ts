@@ -5,12 +5,14 @@
  */
 import type { Operation } from '../platform/operation.js';
 import type { JobHandler } from '../platform/scheduler.js';
+import { creditNoteOperations } from './credit-notes/routes.js';
 import { invoiceItemOperations } from './invoice-items/routes.js';
 import { invoicePaymentOperations } from './invoice-payments/routes.js';
 import { invoiceJobHandlers, invoiceOperations } from './invoices/routes.js';
 import { testClockJobHandlers, testClockOperations } from './test-clocks/routes.js';
 
 export const billingOperations: Operation[] = [
+  ...creditNoteOperations,
   ...testClockOperations,
   ...invoiceOperations,
   ...invoiceItemOperations,
