@@ -10,6 +10,7 @@ import { invoiceItemOperations } from './invoice-items/routes.js';
 import { invoicePaymentOperations } from './invoice-payments/routes.js';
 import { invoiceJobHandlers, invoiceOperations } from './invoices/routes.js';
 import { testClockJobHandlers, testClockOperations } from './test-clocks/routes.js';
+import { upcomingInvoiceOperations } from './upcoming/routes.js';
 
 export const billingOperations: Operation[] = [
   ...creditNoteOperations,
@@ -17,6 +18,7 @@ export const billingOperations: Operation[] = [
   ...invoiceOperations,
   ...invoiceItemOperations,
   ...invoicePaymentOperations,
+  ...upcomingInvoiceOperations,
 ];
 
 export const billingJobHandlers: Record<string, JobHandler> = { ...testClockJobHandlers, ...invoiceJobHandlers };
