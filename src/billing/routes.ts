@@ -5,6 +5,7 @@
  */
 import type { Operation } from '../platform/operation.js';
 import type { JobHandler } from '../platform/scheduler.js';
+import { catalogOperations } from './catalog.js';
 import { creditNoteOperations } from './credit-notes/routes.js';
 import { invoiceItemOperations } from './invoice-items/routes.js';
 import { invoicePaymentOperations } from './invoice-payments/routes.js';
@@ -13,6 +14,7 @@ import { testClockJobHandlers, testClockOperations } from './test-clocks/routes.
 import { upcomingInvoiceOperations } from './upcoming/routes.js';
 
 export const billingOperations: Operation[] = [
+  ...catalogOperations,
   ...creditNoteOperations,
   ...testClockOperations,
   ...invoiceOperations,

@@ -7,6 +7,9 @@
  * renders them when asked (`expand[]=tiers`, `expand[]=currency_options`), see `renderPrice`.
  */
 
+import { registerExpandable } from '../../platform/expand.js';
+import type { SearchableResource } from '../../platform/search.js';
+
 export const PRICE = 'price';
 
 export type PriceType = 'one_time' | 'recurring';
@@ -109,3 +112,36 @@ export function renderPrice(p: Price, expand: readonly string[] = []): Price {
   }
   return out;
 }
+
+/**
+ * Stripe renders `tiers` and `currency_options` only when expanded. The stored price keeps both (the
+ * amount calculations need them), so responses strip them (`renderPrice`) and expansion reads them
+ * back from the stored object.
+ */
+registerExpandable(PRICE, 'tiers', {
+  kind: 'includable',
+  resolve: async (p, source) => ((await source.load(String(p.id))) as Price | undefined)?.tiers ?? [],
+});
+registerExpandable(PRICE, 'currency_options', {
+  kind: 'includable',
+  resolve: async (p, source) => {
+    const stored = (await source.load(String(p.id))) as Price | undefined;
+    const options = stored ? renderPrice(stored, ['currency_options']).currency_options : undefined;
+    return options ?? {};
+  },
+});
+// 'product' spelled out: products/object.ts imports this module (no import cycle at load time).
+registerExpandable(PRICE, 'product', { kind: 'reference', to: 'product' });
+
+export const priceSearch: SearchableResource = {
+  resource: 'prices',
+  metadata: true,
+  // `active` (a boolean) is not searchable yet: the two stores extract JSON booleans differently.
+  fields: {
+    created: { kind: 'numeric', target: { column: 'created' } },
+    currency: { kind: 'token', target: { json: ['currency'], numeric: false } },
+    lookup_key: { kind: 'token', target: { json: ['lookup_key'], numeric: false } },
+    product: { kind: 'token', target: { json: ['product'], numeric: false } },
+    type: { kind: 'token', target: { json: ['type'], numeric: false } },
+  },
+};

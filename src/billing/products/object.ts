@@ -2,6 +2,9 @@
  * The Product object: what a merchant sells. Prices hang off it (`price.product`), and its
  * `default_price` names the one a storefront shows first.
  */
+import { registerExpandable } from '../../platform/expand.js';
+import type { SearchableResource } from '../../platform/search.js';
+import { type Price, renderPrice } from '../prices/object.js';
 
 export const PRODUCT = 'product';
 
@@ -52,3 +55,29 @@ export const productFields = (p: Product) => ({
   shippable: p.shippable === null ? null : String(p.shippable),
   url: p.url,
 });
+
+/**
+ * `default_price` expands to the price as Stripe renders it (without its includable `tiers` and
+ * `currency_options`), so it is computed rather than a plain reference to the stored price.
+ */
+registerExpandable(PRODUCT, 'default_price', {
+  kind: 'includable',
+  resolve: async (product, source) => {
+    const id = product.default_price;
+    if (typeof id !== 'string') return id ?? null;
+    const stored = (await source.load(id)) as Price | undefined;
+    return stored ? renderPrice(stored) : id;
+  },
+});
+
+export const productSearch: SearchableResource = {
+  resource: 'products',
+  metadata: true,
+  // `active` and `shippable` (booleans) are not searchable yet: the two stores extract JSON booleans differently.
+  fields: {
+    created: { kind: 'numeric', target: { column: 'created' } },
+    description: { kind: 'string', target: { json: ['description'], numeric: false } },
+    name: { kind: 'string', target: { json: ['name'], numeric: false } },
+    url: { kind: 'token', target: { json: ['url'], numeric: false } },
+  },
+};
