@@ -10,6 +10,8 @@ import { creditNoteOperations } from './credit-notes/routes.js';
 import { invoiceItemOperations } from './invoice-items/routes.js';
 import { invoicePaymentOperations } from './invoice-payments/routes.js';
 import { invoiceJobHandlers, invoiceOperations } from './invoices/routes.js';
+import { subscriptionItemOperations } from './subscription-items/routes.js';
+import { subscriptionJobHandlers, subscriptionOperations } from './subscriptions/routes.js';
 import { testClockJobHandlers, testClockOperations } from './test-clocks/routes.js';
 import { upcomingInvoiceOperations } from './upcoming/routes.js';
 
@@ -21,6 +23,12 @@ export const billingOperations: Operation[] = [
   ...invoiceItemOperations,
   ...invoicePaymentOperations,
   ...upcomingInvoiceOperations,
+  ...subscriptionOperations,
+  ...subscriptionItemOperations,
 ];
 
-export const billingJobHandlers: Record<string, JobHandler> = { ...testClockJobHandlers, ...invoiceJobHandlers };
+export const billingJobHandlers: Record<string, JobHandler> = {
+  ...testClockJobHandlers,
+  ...invoiceJobHandlers,
+  ...subscriptionJobHandlers,
+};
