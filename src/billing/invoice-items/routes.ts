@@ -1,7 +1,9 @@
 /** The InvoiceItem endpoints (`/v1/invoiceitems`). */
 import { CUSTOMER } from '../../customers/object.js';
-import { type Json, type Operation, writeOperation } from '../../platform/operation.js';
-import { listOperation, retrieveOperation } from '../../platform/resource-routes.js';
+import { listPage } from '../../platform/list.js';
+import { loadObject } from '../../platform/objects.js';
+import { type Json, type Operation, readOperation, writeOperation } from '../../platform/operation.js';
+import { retrieveOperation } from '../../platform/resource-routes.js';
 import { INVOICE } from '../invoices/object.js';
 import { INVOICE_ITEM } from './object.js';
 import {
@@ -46,11 +48,33 @@ export const invoiceItemOperations: Operation[] = [
     returns: { object: INVOICE_ITEM },
     handler: async (ctx, _input, { id }) => json(await deleteInvoiceItem(ctx, id as string)),
   }),
-  listOperation({
+  readOperation({
+    method: 'GET',
     path: '/v1/invoiceitems',
     name: 'invoiceitems.list',
-    type: INVOICE_ITEM,
     params: listInvoiceItemsParams,
-    filters: { customer: { references: CUSTOMER }, invoice: { references: INVOICE } },
+    returns: { list: INVOICE_ITEM },
+    handler: async (ctx, input) => {
+      const equals: Record<string, string> = {};
+      if (input.customer) {
+        await loadObject(ctx.reader, ctx.account.id, input.customer, CUSTOMER, { param: 'customer' });
+        equals.customer = input.customer;
+      }
+      if (input.invoice) {
+        await loadObject(ctx.reader, ctx.account.id, input.invoice, INVOICE, { param: 'invoice' });
+        equals.invoice = input.invoice;
+      }
+      // `pending=true`: items on no invoice yet; `pending=false`: items on one.
+      if (input.pending != null) equals.pending = String(input.pending);
+      return json(
+        await listPage(ctx.reader, {
+          account: ctx.account.id,
+          type: INVOICE_ITEM,
+          url: '/v1/invoiceitems',
+          input,
+          equals,
+        }),
+      );
+    },
   }),
 ];

@@ -55,7 +55,6 @@ export async function saveInvoice(
     object: 'list',
     data: state.lines.slice(0, EMBEDDED_LINES),
     has_more: state.lines.length > EMBEDDED_LINES,
-    total_count: state.lines.length,
     url: `/v1/invoices/${invoice.id}/lines`,
   };
   const data = sortFields(invoice);
@@ -98,6 +97,7 @@ export function lineFromItem(item: InvoiceItem, invoice: string | null, lineId?:
     quantity: item.quantity,
     quantity_decimal: item.quantity_decimal,
     subscription: item.parent?.subscription_details.subscription ?? null,
+    subtotal: item.amount,
     taxes: [],
   };
 }
@@ -158,6 +158,7 @@ export function subscriptionLine(input: SubscriptionLineInput, invoice: string |
     quantity: input.quantity,
     quantity_decimal: String(input.quantity),
     subscription: input.subscription,
+    subtotal: input.amount,
     taxes: [],
   };
 }

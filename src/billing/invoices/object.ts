@@ -164,6 +164,8 @@ export interface InvoiceLine {
   quantity: number | null;
   quantity_decimal: string | null;
   subscription: string | null;
+  /** Quantity × unit price, before discounts and taxes (the same as `amount`). */
+  subtotal: number;
   taxes: TaxAmount[];
 }
 
@@ -242,7 +244,7 @@ export interface Invoice {
   issuer: { type: 'self' };
   last_finalization_error: null | { message: string; type: string; code?: string };
   latest_revision: null;
-  lines: { object: 'list'; data: InvoiceLine[]; has_more: boolean; total_count: number; url: string };
+  lines: { object: 'list'; data: InvoiceLine[]; has_more: boolean; url: string };
   livemode: false;
   metadata: Metadata;
   next_payment_attempt: number | null;

@@ -176,7 +176,6 @@ export async function createInvoicePreview(ctx: MutationContext, input: PreviewI
     object: 'list',
     data: loaded.state.lines.slice(0, EMBEDDED_LINES),
     has_more: loaded.state.lines.length > EMBEDDED_LINES,
-    total_count: loaded.state.lines.length,
     url: `/v1/invoices/${id}/lines`,
   };
   return invoice;

@@ -254,7 +254,7 @@ export function draftInvoiceObject(
     issuer: { type: 'self' },
     last_finalization_error: null,
     latest_revision: null,
-    lines: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/invoices/${id}/lines` },
+    lines: { object: 'list', data: [], has_more: false, url: `/v1/invoices/${id}/lines` },
     livemode: false,
     metadata: applyMetadata({}, input.metadata),
     next_payment_attempt: finalizesAt !== null && method === 'charge_automatically' ? finalizesAt : null,
