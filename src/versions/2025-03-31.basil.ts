@@ -300,8 +300,9 @@ export const changes: VersionChange[] = [
       setField(line, 'plan', line.plan ?? null);
       if (parent !== undefined) {
         setField(line, 'type', parent?.type === 'subscription_item_details' ? 'subscription' : 'invoiceitem');
-        setField(line, 'invoice_item', origin.invoice_item ?? null);
-        setField(line, 'subscription_item', origin.subscription_item ?? null);
+        // Both were left out, not null, on lines that had none.
+        if (origin.invoice_item) setField(line, 'invoice_item', origin.invoice_item);
+        if (origin.subscription_item) setField(line, 'subscription_item', origin.subscription_item);
         setField(line, 'proration', origin.proration ?? false);
         setField(line, 'proration_details', origin.proration_details ?? { credited_items: null });
       }

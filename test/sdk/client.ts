@@ -15,12 +15,16 @@ export type Resource =
   | 'disputes'
   | 'events'
   | 'files'
+  | 'invoices'
   | 'paymentIntents'
   | 'paymentMethods'
   | 'payouts'
+  | 'prices'
+  | 'products'
   | 'refunds'
   | 'setupIntents'
   | 'sources'
+  | 'subscriptions'
   | 'tokens'
   | 'webhookEndpoints';
 

@@ -717,6 +717,55 @@ const idempotency: Scenario = {
   },
 };
 
+const billing: Scenario = {
+  name: 'billing: a product, a monthly price, a customer with a card, a subscription, its first invoice paid',
+  async run(ctx) {
+    const product = await ctx.ok({ resource: 'products', method: 'create', params: { name: 'Gold plan' } });
+    assert.match(product.id, /^prod_/);
+    const price = await ctx.ok({
+      resource: 'prices',
+      method: 'create',
+      params: { product: product.id, currency: 'usd', unit_amount: 1500, recurring: { interval: 'month' } },
+    });
+    assert.match(price.id, /^price_/);
+    assert.equal(price.recurring.interval, 'month');
+    // `payment_method` attaches the card and makes it the invoices' default in one request.
+    const customer = await ctx.ok({
+      resource: 'customers',
+      method: 'create',
+      params: { payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } },
+    });
+    const subscription = await ctx.ok({
+      resource: 'subscriptions',
+      method: 'create',
+      params: { customer: customer.id, items: [{ price: price.id }] },
+    });
+    assert.match(subscription.id, /^sub_/);
+    assert.equal(subscription.status, 'active');
+    // The billing period: on the subscription before 2025-03-31.basil, on its items since.
+    const item = subscription.items.data[0];
+    const periodEnd = subscription.current_period_end ?? item.current_period_end;
+    assert.equal(typeof periodEnd, 'number');
+    assert.ok(periodEnd > subscription.start_date);
+
+    const invoice = await ctx.ok({ resource: 'invoices', method: 'retrieve', ids: [subscription.latest_invoice] });
+    assert.match(invoice.id, /^in_/);
+    assert.equal(invoice.status, 'paid');
+    assert.equal(invoice.amount_paid, 1500);
+    assert.equal(invoice.billing_reason, 'subscription_create');
+    if (ctx.client.apiVersion < '2025-03-31') {
+      // The fields older integrations read.
+      assert.equal(invoice.paid, true);
+      assert.equal(invoice.subscription, subscription.id);
+      const intent = await ctx.ok({ resource: 'paymentIntents', method: 'retrieve', ids: [invoice.payment_intent] });
+      assert.equal(intent.status, 'succeeded');
+      assert.equal(intent.amount, 1500);
+    } else {
+      assert.equal(invoice.parent.subscription_details.subscription, subscription.id);
+    }
+  },
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   customers,
   sourcesAndTaxIds,
@@ -733,4 +782,5 @@ export const SCENARIOS: readonly Scenario[] = [
   search,
   expand,
   idempotency,
+  billing,
 ];

@@ -411,6 +411,12 @@ export const DOCUMENTED_EXCEPTIONS: readonly { on: string; field: string; sdks: 
     why: 'Stripe stopped including a charge\'s refunds at 2022-11-15 (changelog: "The Charges object no longer auto-expands refunds by default"); stripe-node 11-14 still declare the field required',
   },
   {
+    on: 'PaymentIntent',
+    field: 'capture_method',
+    sdks: ['stripe-v8'],
+    why: "a subscription invoice's PaymentIntent captures `automatic_async`, an enum value Stripe added after stripe-node 8 (2020-08-27) was generated; Stripe adds enum values to every version",
+  },
+  {
     on: 'DeletedCard',
     field: 'currency',
     sdks: ['stripe-v8'],

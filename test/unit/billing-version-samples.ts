@@ -208,6 +208,16 @@ export const plan = (over: Json = {}): Json => ({
   ...over,
 });
 
+export const product = (over: Json = {}): Json => ({
+  id: 'prod_1',
+  object: 'product',
+  active: true,
+  created: 10,
+  marketing_features: [{ name: 'Fast' }],
+  name: 'Gold',
+  ...over,
+});
+
 /** What the billing samples reference, for a memory VersionSource. */
 export const BILLING_STORE: Json[] = [
   coupon,
@@ -228,6 +238,7 @@ export const BILLING_SAMPLES: Record<string, () => Json> = {
   credit_note: creditNote,
   credit_note_line_item: creditNoteLine,
   price,
+  product,
   plan,
   discount,
   promotion_code: promotionCode,
