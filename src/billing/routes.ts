@@ -10,6 +10,7 @@ import { creditNoteOperations } from './credit-notes/routes.js';
 import { invoiceItemOperations } from './invoice-items/routes.js';
 import { invoicePaymentOperations } from './invoice-payments/routes.js';
 import { invoiceJobHandlers, invoiceOperations } from './invoices/routes.js';
+import { meterOperations } from './meters/routes.js';
 import { subscriptionItemOperations } from './subscription-items/routes.js';
 import { subscriptionJobHandlers, subscriptionOperations } from './subscriptions/routes.js';
 import { testClockJobHandlers, testClockOperations } from './test-clocks/routes.js';
@@ -19,6 +20,7 @@ export const billingOperations: Operation[] = [
   ...catalogOperations,
   ...creditNoteOperations,
   ...testClockOperations,
+  ...meterOperations,
   ...invoiceOperations,
   ...invoiceItemOperations,
   ...invoicePaymentOperations,
