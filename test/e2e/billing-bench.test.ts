@@ -25,7 +25,7 @@ describe('billing bench, sanity mode', () => {
       timeoutMs: 60_000,
     });
     assert.equal(result.subscriptions, 3);
-    assert.equal(result.advances, 6);
+    assert.equal(result.advances, 7);
     assert.equal(result.renewalInvoices, 36);
     assert.ok(result.advanceSeconds > 0 && Number.isFinite(result.invoicesPerSecond));
     assert.equal(result.serverCpuUsPerInvoice, null);
