@@ -5,6 +5,7 @@
  *   sandbank keys create [--db …]
  *   sandbank backup [--db …] --to FILE (an online copy of a SQLite database; cli/backup.ts)
  *   sandbank accounts show|update …, sandbank time advance … (a running server's settings; cli/accounts.ts)
+ *   sandbank billing settings show|update … (dunning settings of a running server; cli/billing.ts)
  *   sandbank listen …, trigger …, events resend …, logs tail … (webhooks and logs of a running server)
  *   serve also takes [--log-format text|json] [--public-url URL] [--fsync] [--webhook-retries 300,1800,7200]
  *   [--webhook-timeout 20000] (cli/serve.ts runs it)
@@ -19,6 +20,7 @@ import { systemClock } from '../platform/clock.js';
 import { openStore } from '../store/index.js';
 import { ADMIN_USAGE, runAdminCommand } from './accounts.js';
 import { BACKUP_USAGE, runBackup } from './backup.js';
+import { BILLING_USAGE, runBillingCommand } from './billing.js';
 import { EVENTS_USAGE, runEvents } from './events.js';
 import { LISTEN_USAGE, runListen } from './listen.js';
 import { LOGS_USAGE, runLogs } from './logs.js';
@@ -32,6 +34,7 @@ const USAGE = `Usage:
   sandbank keys create [--db ...]
 ${BACKUP_USAGE}
 ${ADMIN_USAGE}
+${BILLING_USAGE}
 ${LISTEN_USAGE}
 ${TRIGGER_USAGE}
 ${EVENTS_USAGE}
@@ -75,6 +78,7 @@ async function keysCreate(db: string) {
 async function main() {
   const command0 = process.argv[2];
   if (command0 === 'accounts' || command0 === 'time') return runAdminCommand(process.argv.slice(2));
+  if (command0 === 'billing') return runBillingCommand(process.argv.slice(2));
   if (command0 === 'listen') return runListen(process.argv.slice(3));
   if (command0 === 'trigger') return runTrigger(process.argv.slice(3));
   if (command0 === 'events') return runEvents(process.argv.slice(3));

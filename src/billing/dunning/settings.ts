@@ -84,13 +84,15 @@ export function changedSettings(current: DunningSettings, change: SettingsChange
   const next = { ...current };
   if (change.tries != null) {
     if (change.tries < 1 || change.tries > 8) {
-      throw invalidRequest('payment_retries[tries] must be between 1 and 8.', { param: 'tries' });
+      throw invalidRequest('payment_retries[tries] must be between 1 and 8.', { param: 'payment_retries[tries]' });
     }
     next.tries = change.tries;
   }
   if (change.window_days != null) {
     if (!(RETRY_WINDOWS as readonly number[]).includes(change.window_days)) {
-      throw invalidRequest(`window_days must be one of ${RETRY_WINDOWS.join(', ')}.`, { param: 'window_days' });
+      throw invalidRequest(`payment_retries[window_days] must be one of ${RETRY_WINDOWS.join(', ')} (days).`, {
+        param: 'payment_retries[window_days]',
+      });
     }
     next.windowDays = change.window_days;
   }
