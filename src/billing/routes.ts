@@ -7,6 +7,7 @@ import type { Operation } from '../platform/operation.js';
 import type { JobHandler } from '../platform/scheduler.js';
 import { catalogOperations } from './catalog.js';
 import { creditNoteOperations } from './credit-notes/routes.js';
+import { dunningOperations } from './dunning/routes.js';
 import { invoiceItemOperations } from './invoice-items/routes.js';
 import { invoicePaymentOperations } from './invoice-payments/routes.js';
 import { invoiceJobHandlers, invoiceOperations } from './invoices/routes.js';
@@ -24,6 +25,7 @@ export const billingOperations: Operation[] = [
   ...invoiceOperations,
   ...invoiceItemOperations,
   ...invoicePaymentOperations,
+  ...dunningOperations,
   ...upcomingInvoiceOperations,
   ...subscriptionOperations,
   ...subscriptionItemOperations,
