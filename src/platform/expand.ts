@@ -145,6 +145,14 @@ async function expandAt(
     } else if (typeof value === 'string') {
       value = (await source.load(value)) ?? value;
       parent[last] = value;
+    } else if (Array.isArray(value)) {
+      // A list of references (`discounts`): each id becomes its object, and deeper paths apply to each.
+      const items: unknown[] = [];
+      for (const item of value) items.push(typeof item === 'string' ? ((await source.load(item)) ?? item) : item);
+      parent[last] = items;
+      for (const item of items)
+        if (isObject(item)) await expandAt(item, segments.slice(take), fullPath, source, false, version);
+      return;
     }
     if (isObject(value)) await expandAt(value, segments.slice(take), fullPath, source, false, version);
     return;
