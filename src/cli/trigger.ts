@@ -139,6 +139,161 @@ const setupIntent = (card: string | null, accept?: number[]): Step => ({
   ...(accept ? { accept } : {}),
 });
 
+// ---- Billing (the same flows as the Stripe CLI's fixtures) ----
+
+const product = post('product', '/v1/products', { name: 'myproduct', description: '(created by sandbank trigger)' });
+const monthlyPrice = post('price', '/v1/prices', {
+  product: ref('product:id'),
+  unit_amount: 1500,
+  currency: 'usd',
+  recurring: { interval: 'month' },
+});
+const coupon = post('coupon', '/v1/coupons', { percent_off: 25, duration: 'once' });
+const promotionCode = post('promotion_code', '/v1/promotion_codes', {
+  promotion: { type: 'coupon', coupon: ref('coupon:id') },
+});
+const taxRate = post('tax_rate', '/v1/tax_rates', {
+  display_name: 'VAT',
+  percentage: 20,
+  inclusive: false,
+  description: '(created by sandbank trigger)',
+});
+/** A customer whose default payment method is a working card (as the CLI's subscription fixtures). */
+const payingCustomer: Step[] = [
+  customer,
+  attachedCard,
+  post('customer', `/v1/customers/${ref('customer:id')}`, {
+    invoice_settings: { default_payment_method: ref('payment_method:id') },
+  }),
+];
+/** A customer paying with `card` (a test PaymentMethod alias), attached and made the default. */
+function customerPayingWith(card: string): Step[] {
+  return [
+    customer,
+    post('payment_method', `/v1/payment_methods/${card}/attach`, { customer: ref('customer:id') }),
+    post('customer', `/v1/customers/${ref('customer:id')}`, {
+      invoice_settings: { default_payment_method: ref('payment_method:id') },
+    }),
+  ];
+}
+/** A monthly subscription paid at once by the customer's card: created, invoiced, finalised and paid. */
+const subscribed: Step[] = [
+  ...payingCustomer,
+  product,
+  monthlyPrice,
+  post('subscription', '/v1/subscriptions', { customer: ref('customer:id'), items: [{ price: ref('price:id') }] }),
+];
+const subscriptionPath = `/v1/subscriptions/${ref('subscription:id')}`;
+const invoiceItem = post('invoiceitem', '/v1/invoiceitems', {
+  customer: ref('customer:id'),
+  amount: 2000,
+  currency: 'usd',
+  description: '(created by sandbank trigger)',
+});
+const draftInvoice = post('invoice', '/v1/invoices', {
+  customer: ref('customer:id'),
+  pending_invoice_items_behavior: 'include',
+  description: '(created by sandbank trigger)',
+});
+const invoicePath = `/v1/invoices/${ref('invoice:id')}`;
+const finalized = [customer, invoiceItem, draftInvoice, post('invoice', `${invoicePath}/finalize`)];
+/** A one-off invoice paid with `card` through `POST /v1/invoices/:id/pay`. */
+function invoicePaidWith(card: string, accept?: number[]): Step[] {
+  return [
+    ...customerPayingWith(card),
+    invoiceItem,
+    draftInvoice,
+    { ...post('invoice', `${invoicePath}/pay`), ...(accept ? { accept } : {}) },
+  ];
+}
+/** 2020-01-01 and a month later, as the Stripe CLI's test clock fixtures use. */
+const CLOCK_START = 1_577_836_800;
+const testClock = post('test_clock', '/v1/test_helpers/test_clocks', {
+  frozen_time: CLOCK_START,
+  name: '(created by sandbank trigger)',
+});
+const testClockPath = `/v1/test_helpers/test_clocks/${ref('test_clock:id')}`;
+const clockAdvanced = [
+  testClock,
+  post('test_clock', `${testClockPath}/advance`, { frozen_time: CLOCK_START + 31 * DAY }),
+];
+
+/** Billing's events → the requests that cause them. */
+const BILLING_FIXTURES: Record<string, Step[]> = {
+  'product.created': [product],
+  'product.updated': [product, post('product', `/v1/products/${ref('product:id')}`, metadata)],
+  'product.deleted': [product, { name: 'product', method: 'DELETE', path: `/v1/products/${ref('product:id')}` }],
+  'price.created': [product, monthlyPrice],
+  'price.updated': [product, monthlyPrice, post('price', `/v1/prices/${ref('price:id')}`, metadata)],
+  'coupon.created': [coupon],
+  'coupon.updated': [coupon, post('coupon', `/v1/coupons/${ref('coupon:id')}`, metadata)],
+  'coupon.deleted': [coupon, { name: 'coupon', method: 'DELETE', path: `/v1/coupons/${ref('coupon:id')}` }],
+  'promotion_code.created': [coupon, promotionCode],
+  'promotion_code.updated': [
+    coupon,
+    promotionCode,
+    post('promotion_code', `/v1/promotion_codes/${ref('promotion_code:id')}`, metadata),
+  ],
+  'tax_rate.created': [taxRate],
+  'tax_rate.updated': [taxRate, post('tax_rate', `/v1/tax_rates/${ref('tax_rate:id')}`, metadata)],
+
+  'customer.subscription.created': subscribed,
+  'customer.subscription.updated': [...subscribed, post('subscription', subscriptionPath, metadata)],
+  'customer.subscription.deleted': [...subscribed, { name: 'subscription', method: 'DELETE', path: subscriptionPath }],
+  // A one-day trial ends within three days: Stripe announces its end at once.
+  'customer.subscription.trial_will_end': [
+    customer,
+    product,
+    monthlyPrice,
+    post('subscription', '/v1/subscriptions', {
+      customer: ref('customer:id'),
+      items: [{ price: ref('price:id') }],
+      trial_period_days: 1,
+    }),
+  ],
+
+  'invoiceitem.created': [customer, invoiceItem],
+  'invoiceitem.deleted': [
+    customer,
+    invoiceItem,
+    { name: 'invoiceitem', method: 'DELETE', path: `/v1/invoiceitems/${ref('invoiceitem:id')}` },
+  ],
+  'invoice.created': [customer, invoiceItem, draftInvoice],
+  'invoice.updated': [customer, invoiceItem, draftInvoice, post('invoice', invoicePath, metadata)],
+  'invoice.deleted': [customer, invoiceItem, draftInvoice, { name: 'invoice', method: 'DELETE', path: invoicePath }],
+  'invoice.finalized': finalized,
+  'invoice.voided': [...finalized, post('invoice', `${invoicePath}/void`)],
+  'invoice.marked_uncollectible': [...finalized, post('invoice', `${invoicePath}/mark_uncollectible`)],
+  'invoice.sent': [
+    customer,
+    invoiceItem,
+    post('invoice', '/v1/invoices', {
+      customer: ref('customer:id'),
+      collection_method: 'send_invoice',
+      days_until_due: 30,
+      pending_invoice_items_behavior: 'include',
+    }),
+    post('invoice', `${invoicePath}/finalize`),
+    post('invoice', `${invoicePath}/send`),
+  ],
+  'invoice.paid': invoicePaidWith('pm_card_visa'),
+  'invoice.payment_succeeded': invoicePaidWith('pm_card_visa'),
+  'invoice.payment_failed': invoicePaidWith('pm_card_chargeCustomerFail', [402]),
+  // A subscription's first invoice, charged to a card that asks for 3-D Secure: the PaymentIntent
+  // waits in requires_action and the invoice stays open.
+  'invoice.payment_action_required': [
+    ...customerPayingWith('pm_card_threeDSecure2Required'),
+    product,
+    monthlyPrice,
+    post('subscription', '/v1/subscriptions', { customer: ref('customer:id'), items: [{ price: ref('price:id') }] }),
+  ],
+
+  'test_helpers.test_clock.created': [testClock],
+  'test_helpers.test_clock.advancing': clockAdvanced,
+  'test_helpers.test_clock.ready': clockAdvanced,
+  'test_helpers.test_clock.deleted': [testClock, { name: 'test_clock', method: 'DELETE', path: testClockPath }],
+};
+
 // ---- the table ----
 
 /** Every event the implemented resources emit → the requests that cause it. */
@@ -227,6 +382,8 @@ export const FIXTURES: Record<string, Step[]> = {
 
   // Card funds become available at midnight UTC two days after the payment.
   'balance.available': [paidSettled, advance(3 * DAY)],
+
+  ...BILLING_FIXTURES,
 };
 
 export function runTrigger(args: string[]): Promise<void> {
