@@ -16,6 +16,7 @@ import { Outbox } from './events/outbox.js';
 import { EVENT_RETENTION_SECONDS, eventOperations } from './events/routes.js';
 import { createDownloads, isDownload } from './files/downloads.js';
 import { fileJobHandlers, fileOperations } from './files/routes.js';
+import { CREDIT_NOTE_PDF_PREFIX, createInvoicePages, INVOICE_PAGE_PREFIX } from './pages/invoice.js';
 import { createThreeDSecurePages, THREE_D_SECURE_PREFIX } from './pages/three-d-secure.js';
 import { chargeJobHandlers, chargeOperations } from './payments/charges/routes.js';
 import { SETTLE_JOB, settleCharge } from './payments/charges/service.js';
@@ -224,6 +225,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
     finish: { pi: finishPaymentIntentAuthentication, seti: finishSetupIntentAuthentication },
     onError: (err) => onInternalError(err, '3-D Secure page'),
   });
+  const invoicePages = createInvoicePages({
+    store,
+    clock,
+    events: outbox,
+    runDueNow: (ctx) => scheduler.runDueNow(ctx),
+    origin: () => origin,
+    onError: (err) => onInternalError(err, 'invoice page'),
+  });
   const downloads = createDownloads({ store, clock, auth, onError: onInternalError, onRequest });
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -235,7 +244,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
     // The API is the hot path: a request goes to the pages only when its path is theirs.
     if (req.url?.startsWith(THREE_D_SECURE_PREFIX)) void pages(req, res);
-    else if (req.url && isDownload(req.url)) void downloads(req, res);
+    else if (req.url?.startsWith(INVOICE_PAGE_PREFIX) || req.url?.startsWith(CREDIT_NOTE_PDF_PREFIX)) {
+      void invoicePages(req, res);
+    } else if (req.url && isDownload(req.url)) void downloads(req, res);
     else void handler(req, res);
   });
   const connections = guardConnections(server, limits, logger);

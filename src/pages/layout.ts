@@ -71,6 +71,11 @@ button, .button { font: inherit; font-weight: 600; padding: 11px 16px; border-ra
 .alert.error { background: var(--danger-bg); color: var(--danger); border: 1px solid var(--danger-line); }
 .alert.success { background: #effaf0; color: var(--ok); border: 1px solid var(--ok-bg); }
 .panel { border: 1px solid var(--line); border-radius: var(--radius); padding: 16px; margin: 24px 0 0; }
+.row.head { margin-top: 12px; align-items: flex-start; }
+.row.head h1 { margin-top: 0; }
+h2.first { margin-top: 0; }
+.memo { margin-top: 16px; color: var(--ink); }
+.note { margin-top: 16px; }
 .result { font-size: 40px; line-height: 1; margin-bottom: 8px; }
 footer { margin-top: 20px; font-size: 12px; color: var(--muted); text-align: center; }
 @media (max-width: 520px) { .cols, .fields2 { grid-template-columns: 1fr; } main { padding: 20px; } }

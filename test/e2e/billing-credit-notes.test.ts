@@ -97,7 +97,7 @@ describe('credit notes on an open invoice (pre-payment)', () => {
     assert.equal(cn.effective_at, cn.created);
     assert.equal(cn.voided_at, null);
     assert.deepEqual(cn.refunds, []);
-    assert.match(cn.pdf, /\/credit_notes\/cnst_[A-Za-z0-9]+\/pdf$/);
+    assert.match(cn.pdf, /\/credit_notes\/acct_[A-Za-z0-9]+\/cnst_[A-Za-z0-9]+\/pdf$/);
     assert.equal(cn.lines.url, `/v1/credit_notes/${cn.id}/lines`);
 
     const after = await s.invoices.retrieve(invoice.id);

@@ -450,7 +450,7 @@ export async function propose(
     metadata: applyMetadata({}, input.metadata),
     number,
     out_of_band_amount: input.out_of_band_amount ?? null,
-    pdf: `${ctx.origin}/credit_notes/${token}/pdf`,
+    pdf: `${ctx.origin}/credit_notes/${account}/${token}/pdf`,
     post_payment_amount: post,
     pre_payment_amount: pre,
     pretax_credit_amounts: [],
