@@ -267,9 +267,10 @@ export async function createSubscription(ctx: WriteContext, input: CreateSubscri
       sub.default_payment_method = outcome.paymentMethod;
     }
   } else if (behavior === 'error_if_incomplete') {
-    // The request fails with the payment's error and rolls back: no subscription, no invoice.
+    // The request fails with the payment's error and rolls back: no subscription, no invoice (a
+    // decline's error asks to keep its changes; this one must not).
     throw (
-      outcome.error ??
+      (outcome.error && rolledBack(outcome.error)) ??
       new StripeError({
         kind: 'payment_failed',
         type: 'card_error',
@@ -287,6 +288,19 @@ export async function createSubscription(ctx: WriteContext, input: CreateSubscri
   await held.release();
   await scheduleLifecycle(c, sub, internal, { created: true });
   return renderSubscription(sub);
+}
+
+/** The same error, answered without committing what the request did. */
+export function rolledBack(err: StripeError): StripeError {
+  return new StripeError({
+    kind: err.kind,
+    type: err.type,
+    message: err.message,
+    ...(err.code ? { code: err.code } : {}),
+    ...(err.param ? { param: err.param } : {}),
+    ...(err.declineCode ? { declineCode: err.declineCode } : {}),
+    ...(err.extra ? { extra: err.extra } : {}),
+  });
 }
 
 /**

@@ -9,7 +9,8 @@ import { PAYMENT_METHOD, type PaymentMethod } from '../../payments/payment-metho
 import { invalidRequest, type StripeError } from '../../platform/errors.js';
 import { loadObject } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
-import type { Reader, Transaction } from '../../store/store.js';
+import { loadCoupon } from '../coupons/load.js';
+import { discountActive, loadDiscount } from '../discounts/service.js';
 import { dunningSettings, type SubscriptionEnd } from '../dunning/settings.js';
 import { createInvoiceItem } from '../invoice-items/service.js';
 import { onInvoiceEvents } from '../invoices/hooks.js';
@@ -24,6 +25,7 @@ import {
   type SubscriptionLineInput,
   voidInvoice,
 } from '../invoices/service.js';
+import { meterUsage } from '../meters/usage.js';
 import { invoicePaid, invoiceUnpaid, retriesExhausted } from './lifecycle.js';
 import type { Subscription, SubscriptionItem } from './object.js';
 import type { SubscriptionLine } from './proration.js';
@@ -59,8 +61,32 @@ function lineInput(sub: Subscription, line: SubscriptionLine): SubscriptionLineI
   };
 }
 
-/** A draft invoice of `sub` with `lines` (and, when asked, the customer's pending items). */
+/**
+ * The subscription's discounts that apply to an invoice made now, dropping from `sub` those that
+ * are spent: a `repeating` coupon's discount past its `end`, and a `once` coupon's after the first
+ * invoice it discounted (Stripe removes them from the subscription).
+ */
+async function spendDiscounts(ctx: MutationContext, sub: Subscription): Promise<string[]> {
+  const now = ctx.clock.now();
+  const applied: string[] = [];
+  const kept: string[] = [];
+  for (const id of sub.discounts) {
+    const discount = await loadDiscount(ctx.tx, ctx.account.id, id);
+    if (!discountActive(discount, now)) continue;
+    applied.push(id);
+    const coupon = await loadCoupon(ctx.tx, ctx.account.id, discount.source.coupon);
+    if (coupon.duration !== 'once') kept.push(id);
+  }
+  sub.discounts = kept;
+  return applied;
+}
+
+/**
+ * A draft invoice of `sub` with `lines` (and, when asked, the customer's pending items). Spent
+ * discounts leave `sub.discounts` (the caller saves `sub`).
+ */
 export async function draftInvoice(ctx: MutationContext, sub: Subscription, opts: DraftOptions): Promise<Invoice> {
+  const discounts = await spendDiscounts(ctx, sub);
   let invoice = await createInvoice(
     ctx,
     {
@@ -72,7 +98,7 @@ export async function draftInvoice(ctx: MutationContext, sub: Subscription, opts
       days_until_due: sub.days_until_due,
       default_payment_method: null,
       default_tax_rates: sub.default_tax_rates.map((t) => (t as { id: string }).id),
-      ...(sub.discounts.length > 0 ? { discounts: sub.discounts.map((discount) => ({ discount })) } : {}),
+      ...(discounts.length > 0 ? { discounts: discounts.map((discount) => ({ discount })) } : {}),
       description: sub.description,
       pending_invoice_items_behavior: opts.includePending ? 'include' : 'exclude',
     },
@@ -215,23 +241,6 @@ export async function checkPaymentMethod(
   }
 }
 
-/** What the meters code answers for a meter's usage by a customer in `[start, end)`. */
-export type UsageSource = (
-  reader: Reader | Transaction,
-  account: string,
-  meter: string,
-  customer: string,
-  start: number,
-  end: number,
-) => Promise<number>;
-
-let usageSource: UsageSource = async () => 0;
-
-/** The meters code registers how usage is summed (billing/routes.ts wires it), keeping subscriptions free of meter internals. */
-export function setUsageSource(source: UsageSource): void {
-  usageSource = source;
-}
-
 /**
  * The usage of a metered item over `period`: the sum its meter recorded for the customer (the
  * meters code), 0 when the price has no meter.
@@ -244,7 +253,7 @@ export async function meteredUsage(
 ): Promise<number> {
   const meter = item.price.recurring?.meter;
   if (!meter) return 0;
-  return usageSource(ctx.tx, ctx.account.id, meter, sub.customer, period.start, period.end);
+  return meterUsage(ctx.tx, ctx.account.id, meter, sub.customer, period.start, period.end);
 }
 
 onInvoiceEvents({

@@ -20,7 +20,7 @@ import { scheduleJob } from '../../platform/scheduler.js';
 import type { DeletedDiscount } from '../discounts/object.js';
 import { deleteDiscount, legacyDiscounts, resolveDiscounts } from '../discounts/service.js';
 import { onCustomerClock } from '../test-clocks/context.js';
-import { resolveCancelAt } from './create.js';
+import { resolveCancelAt, rolledBack } from './create.js';
 import { nthPeriodEnd } from './cycle.js';
 import { emitSubscriptionEvent, holdEvents, renderSubscription } from './events.js';
 import {
