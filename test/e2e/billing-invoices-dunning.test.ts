@@ -198,4 +198,67 @@ describe('automatic collection', () => {
     assert.equal(failed.attempt_count, 1);
     assert.equal(failed.next_payment_attempt, null);
   });
+
+  it('a send_invoice invoice still open on its due date is overdue', async () => {
+    const { key, stripe } = account();
+    const customer = await stripe.customers.create({ email: 'late@example.com' });
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 1200, currency: 'usd' });
+    const invoice = await stripe.invoices.create({
+      customer: customer.id,
+      collection_method: 'send_invoice',
+      days_until_due: 3,
+      pending_invoice_items_behavior: 'include',
+    });
+    await stripe.invoices.finalizeInvoice(invoice.id);
+    const paidOne = await stripe.invoices.create({
+      customer: customer.id,
+      collection_method: 'send_invoice',
+      days_until_due: 3,
+    });
+    await stripe.invoices.addLines(paidOne.id, { lines: [{ amount: 300 }] });
+    await stripe.invoices.finalizeInvoice(paidOne.id);
+    await stripe.invoices.pay(paidOne.id, { paid_out_of_band: true });
+    await advance(key, 2 * DAY);
+    assert.deepEqual((await invoiceEvents(stripe, invoice.id)).slice(-1), ['invoice.finalized']);
+    await advance(key, DAY + 60);
+    assert.deepEqual((await invoiceEvents(stripe, invoice.id)).slice(-1), ['invoice.overdue']);
+    assert.ok(!(await invoiceEvents(stripe, paidOne.id)).includes('invoice.overdue'));
+  });
+
+  it('runs on the customer’s test clock: finalisation and retries wait for the clock', async () => {
+    const { stripe } = account();
+    const t0 = 1_800_000_000;
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: t0 });
+    const customer = await stripe.customers.create({ test_clock: clock.id });
+    const method = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customer.id });
+    await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: method.id } });
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 2500, currency: 'usd' });
+    const invoice = await stripe.invoices.create({
+      customer: customer.id,
+      auto_advance: true,
+      pending_invoice_items_behavior: 'include',
+    });
+    assert.equal(invoice.created, t0);
+    assert.equal(invoice.test_clock, clock.id);
+    assert.equal(invoice.automatically_finalizes_at, t0 + 3600);
+    const advanceTo = async (frozen_time: number) => {
+      await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time });
+      for (let i = 0; i < 3000; i++) {
+        const c = await stripe.testHelpers.testClocks.retrieve(clock.id);
+        if (c.status !== 'advancing') return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error('clock still advancing');
+    };
+    await advanceTo(t0 + 3600);
+    const first = await stripe.invoices.retrieve(invoice.id);
+    assert.equal(first.status, 'open');
+    assert.equal(first.status_transitions.finalized_at, t0 + 3600);
+    assert.equal(first.attempt_count, 1);
+    assert.equal(first.next_payment_attempt, t0 + 3600 + 2 * DAY);
+    await advanceTo(t0 + 3600 + 2 * DAY);
+    const second = await stripe.invoices.retrieve(invoice.id);
+    assert.equal(second.attempt_count, 2);
+    assert.equal(second.next_payment_attempt, t0 + 3600 + 4 * DAY);
+  });
 });

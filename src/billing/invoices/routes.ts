@@ -32,8 +32,10 @@ import {
   finalizeInvoice,
   JOB_ATTEMPT,
   JOB_AUTO_FINALIZE,
+  JOB_OVERDUE,
   markInvoiceUncollectible,
   removeLines,
+  runOverdueJob,
   sendInvoice,
   updateInvoice,
   updateLines,
@@ -201,5 +203,6 @@ export const invoiceOperations: Operation[] = [
 
 export const invoiceJobHandlers: Record<string, JobHandler> = {
   [JOB_AUTO_FINALIZE]: async (ctx, job) => runAutoFinalizeJob(ctx, job.target, (job.payload as { at: number }).at),
+  [JOB_OVERDUE]: async (ctx, job) => runOverdueJob(ctx, job.target, (job.payload as { at: number }).at),
   [JOB_ATTEMPT]: async (ctx, job) => runAttemptJob(ctx, job.target, (job.payload as { at: number }).at),
 };

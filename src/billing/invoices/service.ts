@@ -71,6 +71,7 @@ const DAY = 86_400;
 
 export const JOB_AUTO_FINALIZE = 'invoice.auto_finalize';
 export const JOB_ATTEMPT = 'invoice.attempt_payment';
+export const JOB_OVERDUE = 'invoice.overdue';
 
 /** `POST /v1/invoices` parameters (the subset services pass; routes pass the parsed request). */
 export interface CreateInvoiceInput {
@@ -471,6 +472,10 @@ export async function updateInvoice(ctx: MutationContext, id: string, input: Upd
     invoice.discounts = discounts.map((d) => d.id);
   }
   if (invoice.status === 'draft') await recomputeAmounts(ctx.tx, ctx.account.id, loaded);
+  if (invoice.status === 'open' && invoice.due_date !== null && invoice.due_date !== before.due_date) {
+    const dueAt = Math.max(invoice.due_date, cctx.clock.now());
+    await scheduleJob(cctx, { dueAt, kind: JOB_OVERDUE, target: invoice.id, payload: { at: invoice.due_date } });
+  }
   const saved = await saveInvoice(cctx, loaded);
   await emitEvent(cctx, 'invoice.updated', saved, before);
   return saved;
@@ -585,6 +590,11 @@ export async function finalizeInvoice(
       target: invoice.id,
       payload: { at: now, automatic: true },
     });
+  }
+  const dueDate = loaded.invoice.due_date;
+  if (loaded.invoice.collection_method === 'send_invoice' && dueDate !== null) {
+    const dueAt = Math.max(dueDate, now);
+    await scheduleJob(cctx, { dueAt, kind: JOB_OVERDUE, target: invoice.id, payload: { at: dueDate } });
   }
   await notify('finalized', cctx, loaded.invoice);
   return loaded.invoice;
@@ -832,4 +842,17 @@ export async function invoiceItemsOf(
 ): Promise<InvoiceItem[]> {
   const page = await reader.listObjects({ account, type: INVOICE_ITEM, limit: 100, equals: { invoice } });
   return page.rows.map((r) => JSON.parse(r.json) as InvoiceItem);
+}
+
+/**
+ * Job `invoice.overdue`: a `send_invoice` invoice still open when its due date arrives is overdue
+ * (`invoice.overdue`; Stripe's default automation sends it on the due date). A changed due date
+ * or a settled invoice makes the job stale.
+ */
+export async function runOverdueJob(ctx: MutationContext, invoiceId: string, at: number): Promise<void> {
+  const row = await ctx.tx.getObject(ctx.account.id, invoiceId);
+  if (!row || row.deleted || row.type !== INVOICE) return;
+  const invoice = JSON.parse(row.json) as Invoice;
+  if (invoice.status !== 'open' || invoice.due_date !== at) return;
+  await emitEvent(await onTestClock(ctx, invoice.test_clock), 'invoice.overdue', invoice);
 }
