@@ -107,7 +107,8 @@ describe('default_incomplete with a 3-D Secure card', () => {
     await advanceClock(stripe, clock.id, addMonths(T0, 2));
     assert.equal((await invoicesOf(stripe, customer.id)).length, 1);
     const last = (await allEvents(stripe)).filter((e) => e.type === 'customer.subscription.updated').at(-1);
-    assert.equal((last?.data.previous_attributes as { status?: string }).status, 'incomplete');
+    assert.ok(last);
+    assert.equal((last.data.previous_attributes as { status?: string }).status, 'incomplete');
   });
 
   it('error_if_incomplete answers a decline with 402 and creates nothing', async () => {

@@ -290,7 +290,7 @@ export async function updateSubscription(
     if (outcome.invoice.status !== 'paid' && sub.collection_method === 'charge_automatically') {
       if (behavior === 'error_if_incomplete') {
         throw (
-          outcome.error ??
+          (outcome.error && rolledBack(outcome.error)) ??
           new StripeError({
             kind: 'payment_failed',
             type: 'card_error',
