@@ -5,7 +5,7 @@
  */
 import type { Operation } from '../platform/operation.js';
 import type { JobHandler } from '../platform/scheduler.js';
-import { catalogOperations } from './catalog.js';
+import { catalogJobHandlers, catalogOperations } from './catalog.js';
 import { creditNoteOperations } from './credit-notes/routes.js';
 import { dunningOperations } from './dunning/routes.js';
 import { invoiceItemOperations } from './invoice-items/routes.js';
@@ -32,6 +32,7 @@ export const billingOperations: Operation[] = [
 ];
 
 export const billingJobHandlers: Record<string, JobHandler> = {
+  ...catalogJobHandlers,
   ...testClockJobHandlers,
   ...invoiceJobHandlers,
   ...subscriptionJobHandlers,

@@ -2,6 +2,7 @@
  * The Customer object: its shape with Stripe's defaults, the fields that can be expanded, and the
  * fields search can query. Field order follows Stripe's responses (id, object, then alphabetical).
  */
+import type { Discount } from '../billing/discounts/object.js';
 import { registerExpandable } from '../platform/expand.js';
 import type { Metadata } from '../platform/metadata.js';
 import type { SearchableResource } from '../platform/search.js';
@@ -54,7 +55,7 @@ export interface Customer {
   default_source: string | null;
   delinquent: boolean;
   description: string | null;
-  discount: null;
+  discount: Discount | null;
   email: string | null;
   individual_name?: string;
   invoice_prefix: string;

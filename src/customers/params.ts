@@ -50,6 +50,8 @@ const writable = {
   balance: p.integer(),
   business_name: p.string({ maxLength: 150 }),
   cash_balance: cashBalanceParam,
+  // Before 2025-03-31.basil only (billing/discounts/customer.ts refuses them in newer versions).
+  coupon: p.string(),
   description: p.string({ maxLength: 350 }),
   email: p.string({ maxLength: 512 }),
   expand: expandParam,
@@ -61,6 +63,7 @@ const writable = {
   next_invoice_sequence: p.integer({ min: 1 }),
   phone: p.string({ maxLength: 20 }),
   preferred_locales: p.array(p.string()),
+  promotion_code: p.string(),
   shipping: shippingParam,
   source: p.string(),
   tax: taxParam,

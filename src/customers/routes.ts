@@ -1,5 +1,6 @@
 /** The Customer endpoints: thin handlers over the service, with their parameter schemas beside them. */
 
+import { deleteCustomerDiscount } from '../billing/discounts/customer.js';
 import { TEST_CLOCK } from '../billing/test-clocks/context.js';
 import { resourceMissing } from '../platform/errors.js';
 import { listPage, searchPage } from '../platform/list.js';
@@ -71,6 +72,14 @@ export const customerOperations: Operation[] = [
     params: deleteCustomerParams,
     returns: { object: CUSTOMER },
     handler: async (ctx, _input, { id }) => (await deleteCustomer(ctx, id as string)) as unknown as Json,
+  }),
+  writeOperation({
+    method: 'DELETE',
+    path: '/v1/customers/:id/discount',
+    name: 'customers.delete_discount',
+    params: deleteCustomerParams,
+    returns: { object: 'discount' },
+    handler: async (ctx, _input, { id }) => (await deleteCustomerDiscount(ctx, id as string)) as unknown as Json,
   }),
   readOperation({
     method: 'GET',

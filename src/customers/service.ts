@@ -4,6 +4,7 @@
  * retrieval still answers with `deleted: true`.
  */
 
+import { applyCustomerCoupon, emitPending } from '../billing/discounts/customer.js';
 import { attachNewCustomer, detachCustomer } from '../billing/test-clocks/service.js';
 import { cardByKey } from '../cards/network.js';
 import { emitEvent } from '../events/outbox.js';
@@ -161,6 +162,7 @@ export async function createCustomer(ctx: WriteContext, input: CreateInput): Pro
   // `source` adds that token's card or bank account and makes it the default, as Stripe does.
   const source = input.source ? await attachSource(ctx, customer.id, input.source, 'source') : undefined;
   if (source) customer.default_source = source.object.id;
+  const discountEvents = await applyCustomerCoupon(ctx, customer, input);
   const data = sortFields(customer);
   await ctx.tx.insertObject({
     account: ctx.account.id,
@@ -171,6 +173,7 @@ export async function createCustomer(ctx: WriteContext, input: CreateInput): Pro
     fields: customerIndexFields(data),
   });
   await emitEvent(ctx, 'customer.created', data);
+  await emitPending(ctx, discountEvents);
   for (const [i, taxId] of (input.tax_id_data ?? []).entries()) {
     await createCustomerTaxId(ctx, data.id, taxId, { value: `tax_id_data[${i}][value]` });
   }
@@ -237,6 +240,7 @@ export async function updateCustomer(ctx: WriteContext, id: string, input: Updat
   }
   setOptional(c, 'business_name', input.business_name);
   setOptional(c, 'individual_name', input.individual_name);
+  const discountEvents = await applyCustomerCoupon(ctx, c, input);
   const data = sortFields(c);
   await ctx.tx.updateObject({
     account: ctx.account.id,
@@ -246,6 +250,7 @@ export async function updateCustomer(ctx: WriteContext, id: string, input: Updat
     data,
     fields: customerIndexFields(data),
   });
+  await emitPending(ctx, discountEvents);
   if (JSON.stringify(before) !== JSON.stringify(data)) await emitEvent(ctx, 'customer.updated', data, before);
   return data;
 }

@@ -3,6 +3,7 @@
  * applied (`once`, `repeating` for `duration_in_months`, `forever`). Redemptions count up in
  * `times_redeemed`; a coupon stops being `valid` at `redeem_by` or `max_redemptions`.
  */
+import { registerExpandable } from '../../platform/expand.js';
 
 export const COUPON = 'coupon';
 
@@ -49,3 +50,13 @@ export function renderCoupon(c: Coupon, expand: readonly string[] = []): Coupon 
   if (!expand.includes('currency_options')) delete out.currency_options;
   return out;
 }
+
+/** Includable: present on the stored coupon, rendered only when expanded. */
+registerExpandable(COUPON, 'applies_to', {
+  kind: 'includable',
+  resolve: async (c, source) => ((await source.load(String(c.id))) as Coupon | undefined)?.applies_to,
+});
+registerExpandable(COUPON, 'currency_options', {
+  kind: 'includable',
+  resolve: async (c, source) => ((await source.load(String(c.id))) as Coupon | undefined)?.currency_options ?? {},
+});

@@ -4,6 +4,7 @@
  * no endpoints of their own: they appear on the objects they discount (`customer.discount`,
  * `subscription.discounts`, `invoice.discounts`) and are removed through them.
  */
+import { registerExpandable } from '../../platform/expand.js';
 
 export const DISCOUNT = 'discount';
 
@@ -33,3 +34,7 @@ export const discountFields = (d: Discount) => ({
   subscription: d.subscription,
   invoice: d.invoice,
 });
+
+registerExpandable(DISCOUNT, 'customer', { kind: 'reference', to: 'customer' });
+registerExpandable(DISCOUNT, 'promotion_code', { kind: 'reference', to: 'promotion_code' });
+registerExpandable(DISCOUNT, 'source.coupon', { kind: 'reference', to: 'coupon' });

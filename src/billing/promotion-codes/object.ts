@@ -2,6 +2,7 @@
  * The Promotion Code object: a customer-facing code (`SUMMER25`) for a coupon, with its own
  * redemption limits and restrictions (first purchase only, minimum amount, one customer).
  */
+import { registerExpandable } from '../../platform/expand.js';
 
 export const PROMOTION_CODE = 'promotion_code';
 
@@ -39,3 +40,6 @@ export const promotionCodeFields = (p: PromotionCode) => ({
   coupon: p.promotion.coupon,
   customer: p.customer,
 });
+
+registerExpandable(PROMOTION_CODE, 'promotion.coupon', { kind: 'reference', to: 'coupon' });
+registerExpandable(PROMOTION_CODE, 'customer', { kind: 'reference', to: 'customer' });
