@@ -189,6 +189,10 @@ describe('stripe-node 16 (2024-06-20)', () => {
     assert.equal(invoice.total, 1200);
     assert.equal(invoice.discount.coupon.id, coupon.id);
 
+    // A customer's coupon, the older way (basil removed `coupon` from customers).
+    const discounted = await old.customers.create({ coupon: coupon.id });
+    assert.equal(discounted.discount.coupon.id, coupon.id);
+
     // A promotion code created the older way (`coupon`, before clover's `promotion[coupon]`).
     const code = await old.promotionCodes.create({ coupon: coupon.id, code: 'OLDSCHOOL' });
     assert.equal(code.coupon.id, coupon.id);
@@ -274,6 +278,29 @@ describe('stripe-node 18 (2025-08-27.basil)', () => {
     const code = await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id } });
     const old = await basil.promotionCodes.retrieve(code.id);
     assert.equal(old.coupon.id, coupon.id);
+  });
+});
+
+describe('before 2026-09-30.endive', () => {
+  it('a subscription’s billing cycle anchor is reset with the string `now` (endive takes an object)', async () => {
+    const key = newSecretKey();
+    const { subscription } = await subscribe(server.stripe(key));
+    const basil = sdkOf('stripe-v18', key);
+    const reset = await basil.subscriptions.update(subscription.id, {
+      billing_cycle_anchor: 'now',
+      proration_behavior: 'none',
+    });
+    assert.ok(reset.billing_cycle_anchor >= subscription.billing_cycle_anchor);
+    assert.equal(reset.status, 'active');
+    // The newest version takes only the object form.
+    const res = await fetch(`${server.url}/v1/subscriptions/${subscription.id}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'billing_cycle_anchor=now&proration_behavior=none',
+    });
+    assert.equal(res.status, 400);
+    const refused = (await res.json()) as AnyJson;
+    assert.equal(refused.error.param, 'billing_cycle_anchor');
   });
 });
 
