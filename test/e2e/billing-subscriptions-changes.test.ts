@@ -331,3 +331,56 @@ describe('cancellation', () => {
     assert.equal(endedList.data.length, 2);
   });
 });
+
+describe('pending_if_incomplete', () => {
+  it('keeps the change in pending_update until its invoice is paid, then applies it', async () => {
+    const stripe = account();
+    const { customer, clock } = await clockCustomer(stripe);
+    const price = await recurringPrice(stripe, { unit_amount: 3100 });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const bad = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customer.id });
+    await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: bad.id } });
+    await advanceClock(stripe, clock.id, T0 + 10 * DAY);
+
+    const pending = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: item.id, quantity: 2 }],
+      proration_behavior: 'always_invoice',
+      payment_behavior: 'pending_if_incomplete',
+    });
+    assert.equal(pending.status, 'active');
+    assert.equal(pending.items.data[0]?.quantity, 1);
+    assert.equal(pending.pending_update?.subscription_items?.[0]?.quantity, 2);
+    assert.equal(pending.pending_update?.expires_at, T0 + 10 * DAY + 23 * 3600);
+    const invoice = await stripe.invoices.retrieve(pending.latest_invoice as string);
+    assert.equal(invoice.status, 'open');
+    // 21 of January's 31 days at one more seat.
+    assert.equal(invoice.amount_due, prorated(3100, 21 * DAY, 31 * DAY));
+
+    const good = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    await stripe.invoices.pay(invoice.id, { payment_method: good.id });
+    const applied = await stripe.subscriptions.retrieve(sub.id);
+    assert.equal(applied.pending_update, null);
+    assert.equal(applied.items.data[0]?.quantity, 2);
+    const subEvents = async () =>
+      (await allEvents(stripe)).map((e) => e.type).filter((t) => t.startsWith('customer.subscription.'));
+    assert.deepEqual((await subEvents()).slice(-2), [
+      'customer.subscription.updated',
+      'customer.subscription.pending_update_applied',
+    ]);
+
+    // A second pending update left unpaid expires after 23 hours; its invoice is voided.
+    const again = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: item.id, quantity: 5 }],
+      proration_behavior: 'always_invoice',
+      payment_behavior: 'pending_if_incomplete',
+    });
+    assert.equal(again.pending_update?.subscription_items?.[0]?.quantity, 5);
+    await advanceClock(stripe, clock.id, T0 + 11 * DAY);
+    const expired = await stripe.subscriptions.retrieve(sub.id);
+    assert.equal(expired.pending_update, null);
+    assert.equal(expired.items.data[0]?.quantity, 2);
+    assert.equal((await stripe.invoices.retrieve(again.latest_invoice as string)).status, 'void');
+    assert.equal((await subEvents()).at(-1), 'customer.subscription.pending_update_expired');
+  });
+});

@@ -46,7 +46,10 @@ const DAY = 86_400;
 export const TRIAL_WILL_END_NOTICE = 3 * DAY;
 const INCOMPLETE_EXPIRY = 23 * 3600;
 
-/** Subscriptions whose first invoice is being billed in this process: their hooks are the creator's job. */
+/**
+ * Subscriptions whose invoice is being collected by a request in this process (creation, an update
+ * billed now, a resume): that request sets the status from the outcome, so the hooks stay out.
+ */
 const creating = new Set<string>();
 export function beginCreation(id: string): void {
   creating.add(id);
@@ -268,7 +271,24 @@ const resumeCollection: JobHandler = async (jobCtx, job) => {
   await emitSubscriptionEvent(ctx, 'updated', sub, before);
 };
 
+/** `subscription.pending_update_expire`: a pending update's invoice went unpaid for 23 hours. */
+const pendingUpdateExpire: JobHandler = async (jobCtx, job) => {
+  const invoiceId = (job.payload as { invoice: string }).invoice;
+  const { sub, internal } = await loadSubscription(jobCtx.tx, jobCtx.account.id, job.target, { forUpdate: true });
+  if (!sub.pending_update || internal.pendingInvoice !== invoiceId) return;
+  const ctx = await onCustomerClock(jobCtx, await customerOf(jobCtx, sub));
+  await voidOpenInvoice(ctx, invoiceId);
+  const before = structuredClone(sub);
+  sub.pending_update = null;
+  internal.pendingInvoice = null;
+  internal.pendingSubscription = null;
+  await saveSubscription(ctx, sub, internal);
+  await emitSubscriptionEvent(ctx, 'updated', sub, before);
+  await emitSubscriptionEvent(ctx, 'pending_update_expired', sub);
+};
+
 export const subscriptionJobHandlers: Record<string, JobHandler> = {
+  'subscription.pending_update_expire': pendingUpdateExpire,
   'subscription.cycle': cycle,
   'subscription.trial_will_end': trialWillEnd,
   'subscription.cancel_at': cancelAt,
@@ -289,7 +309,12 @@ async function subscriptionOf(ctx: MutationContext, invoice: Invoice) {
 export async function invoicePaid(ctx: MutationContext, invoice: Invoice): Promise<void> {
   const loaded = await subscriptionOf(ctx, invoice);
   if (!loaded || ENDED.has(loaded.sub.status)) return;
-  const { sub, internal } = loaded;
+  const { internal } = loaded;
+  if (internal.pendingInvoice === invoice.id && internal.pendingSubscription && loaded.sub.pending_update) {
+    await applyPendingUpdate(ctx, loaded.sub, internal, invoice);
+    return;
+  }
+  const { sub } = loaded;
   const before = structuredClone(sub);
   if (sub.status === 'incomplete' || sub.status === 'past_due' || sub.status === 'unpaid') {
     if (sub.status !== 'incomplete' || invoice.id === sub.latest_invoice) transition(sub, 'active');
@@ -305,6 +330,27 @@ export async function invoicePaid(ctx: MutationContext, invoice: Invoice): Promi
   if (JSON.stringify(before) === JSON.stringify(sub)) return;
   await saveSubscription(ctx, sub, internal);
   await emitSubscriptionEvent(ctx, 'updated', sub, before);
+}
+
+/** The invoice of a `pending_if_incomplete` update was paid: the change happens now. */
+async function applyPendingUpdate(
+  ctx: MutationContext,
+  current: Subscription,
+  internal: SubscriptionInternal,
+  invoice: Invoice,
+): Promise<void> {
+  const applied = internal.pendingSubscription as Subscription;
+  applied.pending_update = null;
+  applied.latest_invoice = invoice.id;
+  applied.metadata = current.metadata;
+  const kept = new Set(applied.items.data.map((i) => i.id));
+  const removed = current.items.data.filter((i) => !kept.has(i.id));
+  internal.pendingInvoice = null;
+  internal.pendingSubscription = null;
+  await saveSubscription(ctx, applied, internal, { removed });
+  await emitSubscriptionEvent(ctx, 'updated', applied, current);
+  await emitSubscriptionEvent(ctx, 'pending_update_applied', applied);
+  await scheduleLifecycle(ctx, applied, internal);
 }
 
 /** A renewal's payment failed or needs the customer: past_due (a first invoice leaves it incomplete). */

@@ -32,7 +32,7 @@ import {
   voidOpenInvoice,
 } from './invoicing.js';
 import { buildItem, checkItems, isMetered, itemPrice, loadTaxRates, productName } from './items.js';
-import { currentPeriodEnd, endSubscription, scheduleLifecycle } from './lifecycle.js';
+import { beginCreation, currentPeriodEnd, endCreation, endSubscription, scheduleLifecycle } from './lifecycle.js';
 import { ENDED, planOf, type Subscription, type SubscriptionItem, transition } from './object.js';
 import type { CancelSubscriptionInput, UpdateSubscriptionInput } from './params.js';
 import { cycleLine, prorationLines, type SubscriptionLine, taxRateIds, usageLine } from './proration.js';
@@ -283,10 +283,12 @@ export async function updateSubscription(
       includePending: true,
       addInvoiceItems: input.add_invoice_items ?? [],
     });
+    // This change decides the subscription's status from the outcome itself (not the invoice hooks).
+    beginCreation(sub.id);
     const outcome = await collect(held.ctx, invoice, {
       attempt: behavior !== 'default_incomplete',
       offSession: input.off_session ?? false,
-    });
+    }).finally(() => endCreation(sub.id));
     if (outcome.invoice.status !== 'paid' && sub.collection_method === 'charge_automatically') {
       if (behavior === 'error_if_incomplete') {
         throw (
@@ -459,7 +461,10 @@ export async function resumeSubscription(
     includePending: true,
     addInvoiceItems: [],
   });
-  const outcome = await collect(held.ctx, invoice, { attempt: true, offSession: true });
+  beginCreation(sub.id);
+  const outcome = await collect(held.ctx, invoice, { attempt: true, offSession: true }).finally(() =>
+    endCreation(sub.id),
+  );
   sub.latest_invoice = invoice.id;
   if (outcome.invoice.status !== 'paid' && sub.collection_method === 'charge_automatically')
     transition(sub, 'past_due');
