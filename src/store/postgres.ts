@@ -85,7 +85,7 @@ const PARTS = {
     CASE WHEN x.c IS NULL THEN x.d - COALESCE((SELECT clock_offset FROM accounts WHERE id = x.a), 0) ELSE ${CLOCK_JOB_RUN_AT} END,
     x.k, x.t, x.p, x.c
   FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::text[]) AS x(a, d, k, t, p, once, c)
-  WHERE NOT x.once OR NOT EXISTS (SELECT 1 FROM jobs j WHERE j.account = x.a AND j.target = x.t)
+  WHERE NOT x.once OR NOT EXISTS (SELECT 1 FROM jobs j WHERE j.account = x.a AND j.target = x.t AND j.clock IS NOT DISTINCT FROM x.c)
 )`,
   idem: `idem AS (
   INSERT INTO idempotency_keys (account, key, created, fingerprint, request_id, status, headers, body)
@@ -114,7 +114,8 @@ async function writeBatch(conn: Connection, batch: WriteBatch, last: boolean): P
   const targets = new Set<string>();
   const jobs = batch.jobs.filter((j) => {
     if (!j.once) return true;
-    const key = `${j.account}\u0000${j.target}`;
+    // One per target on each clock: a test clock's job never stands in for the account's, nor another clock's.
+    const key = `${j.account}\u0000${j.target}\u0000${j.clock ?? ''}`;
     if (targets.has(key)) return false;
     targets.add(key);
     return true;

@@ -231,7 +231,10 @@ export interface JobWrite {
   /** What it acts on (an object id or a grouping key), so jobs can be found and cancelled. */
   target: string;
   payload: object;
-  /** Not written if a job for the same account and target is already scheduled (one per grouping key). */
+  /**
+   * Not written if a job for the same account and target is already scheduled on the same clock (one
+   * per grouping key and clock: the account's, or a test clock's).
+   */
   once?: boolean;
   /** The test clock (`clock_…`) that owns it: it runs when that clock is advanced, never in real time. */
   clock?: string;

@@ -79,7 +79,7 @@ export async function writeRowByRow(conn: Connection, batch: WriteBatch): Promis
     await conn.run(
       `INSERT INTO jobs (account, due_at, run_at, kind, target, payload, clock)
        SELECT ?, ?, ${j.clock ? CLOCK_JOB_RUN_AT : '? - (SELECT clock_offset FROM accounts WHERE id = ?)'}, ?, ?, ?, ?
-       WHERE ? = 0 OR NOT EXISTS (SELECT 1 FROM jobs WHERE account = ? AND target = ?)`,
+       WHERE ? = 0 OR NOT EXISTS (SELECT 1 FROM jobs WHERE account = ? AND target = ? AND clock IS ?)`,
       [
         j.account,
         j.dueAt,
@@ -91,6 +91,7 @@ export async function writeRowByRow(conn: Connection, batch: WriteBatch): Promis
         j.once ? 1 : 0,
         j.account,
         j.target,
+        j.clock ?? null,
       ],
     );
   }

@@ -145,6 +145,22 @@ describe('jobs owned by a test clock', () => {
     );
   });
 
+  it('keep `once` per target and clock: the account’s and each test clock’s job are kept apart', async () => {
+    const account = await freshAccount();
+    const clock = newId('clock');
+    const other = newId('clock');
+    await schedule(account, [{ dueAt: 100, target: 'shared', once: true }]);
+    await schedule(account, [
+      { dueAt: 100, target: 'shared', clock, once: true },
+      { dueAt: 100, target: 'shared', clock: other, once: true },
+      { dueAt: 100, target: 'shared', clock: other, once: true },
+    ]);
+    await schedule(account, [{ dueAt: 100, target: 'shared', clock, once: true }]);
+    assert.equal((await store.transaction((tx) => tx.claimClockJobs(account, clock, 1000, 10))).length, 1);
+    assert.equal((await store.transaction((tx) => tx.claimClockJobs(account, other, 1000, 10))).length, 1);
+    assert.equal((await claimedInRealTime(account, 2_000_000_000)).length, 1);
+  });
+
   it('keep `once` per target, and a job written in the same transaction is claimable by it', async () => {
     const account = await freshAccount();
     const clock = newId('clock');
