@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Stripe from 'stripe';
 import { expectInvalid } from '../support/customers.js';
-import { newSecretKey, sdk, startServer, type TestServer } from '../support/server.js';
+import { http, newSecretKey, sdk, startServer, type TestServer } from '../support/server.js';
 import { assertShape } from '../support/shape.js';
 
 let server: TestServer;
@@ -177,6 +177,22 @@ describe('coupons', () => {
       'coupon.updated',
       'coupon.deleted',
     ]);
+  });
+
+  it('stops being valid at redeem_by', async () => {
+    const key = newSecretKey();
+    const stripe = server.stripe(key);
+    const probe = await stripe.coupons.create({ percent_off: 1 });
+    const coupon = await stripe.coupons.create({ percent_off: 10, redeem_by: probe.created + 100 });
+    assert.equal(coupon.valid, true);
+    const res = await http(server, 'POST', '/sandbank/v1/time/advance', { key, body: 'seconds=200' });
+    assert.equal(res.status, 200, res.text);
+    assert.equal((await stripe.coupons.retrieve(coupon.id)).valid, false);
+    const old = sdk(server.port, key, { apiVersion: '2024-06-20' as never });
+    await expectInvalid(old.customers.create({ coupon: coupon.id } as never), {
+      param: 'coupon',
+      message: `Coupon expired: ${coupon.id}`,
+    });
   });
 
   it('refuses what Stripe refuses', async () => {
@@ -383,6 +399,34 @@ describe('customer discount', () => {
       'customer.discount.deleted',
       'customer.updated',
     ]);
+  });
+
+  it('starts a discount at the customer’s test clock time', async () => {
+    const key = newSecretKey();
+    const stripe = server.stripe(key);
+    const old = sdk(server.port, key, { apiVersion: '2024-06-20' as never });
+    const frozen = Math.floor(Date.UTC(2026, 0, 31) / 1000);
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: frozen });
+    const coupon = await stripe.coupons.create({ percent_off: 15, duration: 'repeating', duration_in_months: 1 });
+    const customer = await old.customers.create({ test_clock: clock.id, coupon: coupon.id } as never);
+    const discount = customer.discount as unknown as { start: number; end: number };
+    assert.equal(discount.start, frozen);
+    assert.equal(discount.end, Math.floor(Date.UTC(2026, 1, 28) / 1000));
+  });
+
+  it('ends a repeating discount after its months', async () => {
+    const key = newSecretKey();
+    const stripe = server.stripe(key);
+    const old = sdk(server.port, key, { apiVersion: '2024-06-20' as never });
+    const coupon = await stripe.coupons.create({ percent_off: 15, duration: 'repeating', duration_in_months: 1 });
+    const customer = await old.customers.create({ coupon: coupon.id } as never);
+    assert.ok(customer.discount);
+    const res = await http(server, 'POST', '/sandbank/v1/time/advance', { key, body: `seconds=${32 * 86400}` });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).discount, null);
+    const [ended] = (await stripe.events.list({ type: 'customer.discount.deleted' })).data;
+    assert.equal((ended?.data.object as { id?: string } | undefined)?.id, (customer.discount as { id: string }).id);
+    assert.equal(ended?.request?.id, null);
   });
 
   it('checks promotion code restrictions when redeeming', async () => {

@@ -43,9 +43,14 @@ export function couponRedeemable(c: Coupon, now: number): boolean {
   return true;
 }
 
-/** A coupon as Stripe renders it: `currency_options` and `applies_to` only when expanded. */
-export function renderCoupon(c: Coupon, expand: readonly string[] = []): Coupon {
+/**
+ * A coupon as Stripe renders it: `currency_options` and `applies_to` only when expanded, and, given
+ * the time, no longer `valid` once its `redeem_by` has passed (the stored flag records only what
+ * redemptions did).
+ */
+export function renderCoupon(c: Coupon, expand: readonly string[] = [], now?: number): Coupon {
   const out: Coupon = { ...c };
+  if (now !== undefined && !couponRedeemable(c, now)) out.valid = false;
   if (!expand.includes('applies_to')) delete out.applies_to;
   if (!expand.includes('currency_options')) delete out.currency_options;
   return out;

@@ -12,7 +12,7 @@ import {
 } from './params.js';
 import { createCoupon, deleteCoupon, updateCoupon } from './service.js';
 
-const json = (c: Coupon) => renderCoupon(c) as unknown as Json;
+const json = (c: Coupon, now: number) => renderCoupon(c, [], now) as unknown as Json;
 
 export const couponOperations: Operation[] = [
   writeOperation({
@@ -21,7 +21,7 @@ export const couponOperations: Operation[] = [
     name: 'coupons.create',
     params: createCouponParams,
     returns: { object: COUPON },
-    handler: async (ctx, input) => json(await createCoupon(ctx, input)),
+    handler: async (ctx, input) => json(await createCoupon(ctx, input), ctx.clock.now()),
   }),
   readOperation({
     method: 'GET',
@@ -29,7 +29,8 @@ export const couponOperations: Operation[] = [
     name: 'coupons.retrieve',
     params: retrieveCouponParams,
     returns: { object: COUPON },
-    handler: async (ctx, _input, { id }) => json(await loadCoupon(ctx.reader, ctx.account.id, id as string)),
+    handler: async (ctx, _input, { id }) =>
+      json(await loadCoupon(ctx.reader, ctx.account.id, id as string), ctx.clock.now()),
   }),
   writeOperation({
     method: 'POST',
@@ -37,7 +38,7 @@ export const couponOperations: Operation[] = [
     name: 'coupons.update',
     params: updateCouponParams,
     returns: { object: COUPON },
-    handler: async (ctx, input, { id }) => json(await updateCoupon(ctx, id as string, input)),
+    handler: async (ctx, input, { id }) => json(await updateCoupon(ctx, id as string, input), ctx.clock.now()),
   }),
   writeOperation({
     method: 'DELETE',
@@ -55,7 +56,10 @@ export const couponOperations: Operation[] = [
     returns: { list: COUPON },
     handler: async (ctx, input) => {
       const page = await listPage(ctx.reader, { account: ctx.account.id, type: COUPON, url: '/v1/coupons', input });
-      return { ...page, data: page.data.map((c) => renderCoupon(c as unknown as Coupon)) } as unknown as Json;
+      return {
+        ...page,
+        data: page.data.map((c) => renderCoupon(c as unknown as Coupon, [], ctx.clock.now())),
+      } as unknown as Json;
     },
   }),
 ];
