@@ -440,4 +440,52 @@ describe('meter events and usage', () => {
       7,
     );
   });
+
+  it('a metered subscription on a test clock bills the usage reported during its period', async () => {
+    const { stripe } = account();
+    const frozen = 1_893_456_000; // 2030-01-01
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: frozen });
+    const customer = await stripe.customers.create({ test_clock: clock.id });
+    const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+    const name = eventName();
+    const meter = await stripe.billing.meters.create({
+      display_name: 'Calls',
+      event_name: name,
+      default_aggregation: { formula: 'sum' },
+    });
+    const product = await stripe.products.create({ name: 'API' });
+    const price = await stripe.prices.create({
+      currency: 'usd',
+      unit_amount: 5,
+      product: product.id,
+      recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
+    });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const advanceTo = async (t: number) => {
+      await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: t });
+      for (;;) {
+        const c = await stripe.testHelpers.testClocks.retrieve(clock.id);
+        if (c.status !== 'advancing') return c;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await advanceTo(frozen + 10 * DAY);
+    await stripe.billing.meterEvents.create({
+      event_name: name,
+      payload: { stripe_customer_id: customer.id, value: '30' },
+    });
+    await stripe.billing.meterEvents.create({
+      event_name: name,
+      payload: { stripe_customer_id: customer.id, value: '12' },
+    });
+    const monthEnd = frozen + 31 * DAY; // 2030-02-01
+    assert.equal((await advanceTo(monthEnd + 2 * HOUR)).status, 'ready');
+    const invoices = await stripe.invoices.list({ subscription: sub.id });
+    const renewal = invoices.data.find((i) => i.billing_reason === 'subscription_cycle');
+    assert.ok(renewal, 'the renewal invoice');
+    assert.equal(renewal.created, monthEnd);
+    assert.equal(renewal.amount_due, 42 * 5);
+    assert.equal(renewal.status, 'paid');
+  });
 });

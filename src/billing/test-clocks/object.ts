@@ -51,6 +51,6 @@ export const TEST_CLOCK_LIFETIME = 30 * 86_400;
 /**
  * Customers one clock may hold. Stripe documents 3 per clock; Sandbank allows far more so that a
  * benchmark can run a thousand subscriptions (one per customer) on a single clock. A deliberate
- * difference, documented in docs/billing.md's test-clock section.
+ * difference, documented in docs/test-clocks-and-meters.md.
  */
 export const CUSTOMERS_PER_CLOCK = 10_000;
