@@ -55,11 +55,13 @@ describe('invoice amounts', () => {
       default_tax_rates: [defaultTax.id],
       discounts: [{ coupon: fiveDollars.id }],
     });
-    const [line1, line2] = draft.lines.data as [Stripe.InvoiceLineItem, Stripe.InvoiceLineItem];
+    // Newest item first.
+    const [line2, line1] = draft.lines.data as [Stripe.InvoiceLineItem, Stripe.InvoiceLineItem];
     assert.equal(line1.parent?.invoice_item_details?.invoice_item, l1.id);
 
     // Line 1: 1000 − 10% (100) = 900. Line 2: 2999.
-    // Invoice $5 off spread by remaining amounts: line 1 floor(500 × 900 / 3899) = 115, line 2 the rest, 385.
+    // Invoice $5 off spread by remaining amounts: line 1 round(500 × 900 / 3899 = 115.4) = 115,
+    // line 2 round(500 × 2999 / 3899 = 384.6) = 385; together 500.
     // Line 1: 900 − 115 = 785, taxed 8.25% = 64.7625 → 65. Line 2: 2999 − 385 = 2614, taxed 10% = 261.4 → 261.
     const lineDiscount = l1.discounts?.[0] as string;
     const invoiceDiscount = idOf(draft.discounts[0] as string);
@@ -84,20 +86,14 @@ describe('invoice amounts', () => {
     );
     assert.equal(draft.subtotal, 1000 + 2999);
     assert.equal(draft.subtotal_excluding_tax, 3999);
-    assert.deepEqual(
-      draft.total_discount_amounts?.map((d) => [d.amount, idOf(d.discount as string)]),
-      [
-        [100, lineDiscount],
-        [500, invoiceDiscount],
-      ],
-    );
-    assert.deepEqual(
-      draft.total_taxes?.map((t) => [t.amount, t.taxable_amount]),
-      [
-        [65, 785],
-        [261, 2614],
-      ],
-    );
+    assert.deepEqual(draft.total_discount_amounts?.map((d) => [d.amount, idOf(d.discount as string)]).sort(), [
+      [100, lineDiscount],
+      [500, invoiceDiscount],
+    ]);
+    assert.deepEqual(draft.total_taxes?.map((t) => [t.amount, t.taxable_amount]).sort(), [
+      [261, 2614],
+      [65, 785],
+    ]);
     assert.equal(draft.total_excluding_tax, 3999 - 600);
     assert.equal(draft.total, 3999 - 600 + 65 + 261);
     assert.equal(draft.amount_due, 3725);

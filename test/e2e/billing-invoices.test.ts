@@ -150,9 +150,10 @@ describe('invoice lifecycle', () => {
     assert.equal(draft.lines.data.length, 2);
     assert.deepEqual(
       draft.lines.data.map((l) => [l.amount, l.description, l.parent?.type]),
+      // Stripe sweeps pending items newest first.
       [
-        [2000, 'A', 'invoice_item_details'],
         [500, 'B', 'invoice_item_details'],
+        [2000, 'A', 'invoice_item_details'],
       ],
     );
     assert.equal(draft.customer_email, 'jenny@example.com');
@@ -335,8 +336,12 @@ describe('invoice lifecycle', () => {
     const voided = await stripe.invoices.voidInvoice(toVoid.id);
     assert.equal(voided.status, 'void');
     assert.ok(voided.status_transitions.voided_at);
-    await refused(stripe.invoices.pay(toVoid.id), 'invoice_not_open');
-    await refused(stripe.invoices.voidInvoice(toVoid.id));
+    await refused(stripe.invoices.pay(toVoid.id));
+    await refused(
+      stripe.invoices.voidInvoice(toVoid.id),
+      undefined,
+      "You can only pass in open invoices. This invoice isn't open.",
+    );
 
     const bad = await make(1200);
     const uncollectible = await stripe.invoices.markUncollectible(bad.id);
@@ -376,8 +381,12 @@ describe('invoice lifecycle', () => {
     await refused(
       stripe.invoices.create({ customer: auto.id, days_until_due: 3 }),
       undefined,
+      "You can only specify 'due_date' or 'days_until_due' if invoice collection method is 'send_invoice'.",
+    );
+    await refused(
+      stripe.invoices.create({ customer: auto.id, collection_method: 'send_invoice' }),
       undefined,
-      'days_until_due',
+      "If invoice collection method is 'send_invoice', you must specify 'due_date' or 'days_until_due'.",
     );
   });
 });
@@ -395,29 +404,43 @@ describe('drafts, lines and refusals', () => {
     assert.equal(withLines.lines.data.length, 2);
     assert.equal(withLines.total, 1300);
     assert.deepEqual(withLines.metadata, { batch: '1' });
-    const first = withLines.lines.data[0] as Stripe.InvoiceLineItem;
-    const second = withLines.lines.data[1] as Stripe.InvoiceLineItem;
-    assertShape(first, 'InvoiceLineItem', 'line_item');
-    assert.match(first.id, /^il_/);
+    // The newest item's line comes first (the pending item was added after the new one was made).
+    const [first, second] = withLines.lines.data as [Stripe.InvoiceLineItem, Stripe.InvoiceLineItem];
+    assert.equal(first.parent?.invoice_item_details?.invoice_item, pending.id);
+    assert.equal(second.description, 'One');
+    assertShape(second, 'InvoiceLineItem', 'line_item');
+    assert.match(second.id, /^il_/);
     const updated = await stripe.invoices.updateLines(inv.id, {
-      lines: [{ id: first.id, amount: 1500, description: 'One, bigger' }],
+      lines: [{ id: second.id, amount: 1500, description: 'One, bigger' }],
     });
     assert.equal(updated.total, 1800);
-    assert.equal(updated.lines.data[0]?.description, 'One, bigger');
+    assert.equal(updated.lines.data[1]?.description, 'One, bigger');
+    assert.equal(updated.lines.data[1]?.id, second.id);
     const page = await stripe.invoices.listLineItems(inv.id, { limit: 1 });
     assert.equal(page.data.length, 1);
     assert.equal(page.has_more, true);
     const next = await stripe.invoices.listLineItems(inv.id, { limit: 1, starting_after: page.data[0]?.id as string });
     assert.equal(next.data[0]?.id, second.id);
-    const removed = await stripe.invoices.removeLines(inv.id, { lines: [{ id: second.id, behavior: 'unassign' }] });
+    const removed = await stripe.invoices.removeLines(inv.id, { lines: [{ id: first.id, behavior: 'unassign' }] });
     assert.equal(removed.total, 1500);
     assert.equal((await stripe.invoiceItems.retrieve(pending.id)).invoice, null);
-    // Items on a draft change with it; deleting the draft puts its items back to pending.
     const items = await stripe.invoiceItems.list({ invoice: inv.id });
     assert.equal(items.data.length, 1);
+    await refused(
+      stripe.invoices.addLines(inv.id, { lines: [{ amount: 1, quantity: 2 }] }),
+      undefined,
+      'You may only specify one of these parameters: amount, quantity.',
+      'lines[0][amount]',
+    );
     const deleted = await stripe.invoices.del(inv.id);
     assert.deepEqual(deleted, { id: inv.id, object: 'invoice', deleted: true });
-    assert.equal((await stripe.invoiceItems.retrieve(items.data[0]?.id as string)).invoice, null);
+    // Stripe does not release a deleted draft's items to pending: they are gone with it.
+    assert.equal((await stripe.invoiceItems.list({ customer: customer.id, pending: true })).data.length, 1);
+    await refused(
+      stripe.invoiceItems.update(items.data[0]?.id as string, { amount: 5 }),
+      undefined,
+      'This invoice item has been deleted.',
+    );
   });
 
   it('refuses changes Stripe refuses on finalised invoices', async () => {
@@ -426,22 +449,42 @@ describe('drafts, lines and refusals', () => {
     await stripe.invoiceItems.create({ customer: customer.id, amount: 700, currency: 'usd' });
     const inv = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' });
     const open = await stripe.invoices.finalizeInvoice(inv.id);
-    await refused(stripe.invoices.finalizeInvoice(inv.id), 'invoice_not_editable');
-    await refused(stripe.invoices.del(inv.id));
+    await refused(
+      stripe.invoices.finalizeInvoice(inv.id),
+      undefined,
+      "This invoice is already finalized, you can't re-finalize a non-draft invoice.",
+    );
+    await refused(stripe.invoices.del(inv.id), undefined, 'You can only delete draft invoices.');
     await refused(
       stripe.invoices.update(inv.id, { collection_method: 'send_invoice', days_until_due: 3 }),
-      'invoice_not_editable',
+      undefined,
+      "Finalized invoices can't be updated in this way",
+      'collection_method',
     );
-    await refused(stripe.invoices.addLines(inv.id, { lines: [{ amount: 100 }] }), 'invoice_not_editable');
+    await refused(
+      stripe.invoices.update(inv.id, { description: 'Thanks' }),
+      undefined,
+      "Finalized invoices can't be updated in this way",
+      'description',
+    );
+    await refused(
+      stripe.invoices.addLines(inv.id, { lines: [{ amount: 100 }] }),
+      'invoice_not_editable',
+      'Invalid invoice: This invoice is no longer editable',
+    );
     const itemId = open.lines.data[0]?.parent?.invoice_item_details?.invoice_item as string;
     await refused(stripe.invoiceItems.update(itemId, { amount: 1 }), 'invoice_not_editable');
-    // Metadata and the description still change.
-    const meta = await stripe.invoices.update(inv.id, { metadata: { order: '42' }, description: 'Thanks' });
+    // Metadata still changes.
+    const meta = await stripe.invoices.update(inv.id, { metadata: { order: '42' } });
     assert.deepEqual(meta.metadata, { order: '42' });
-    assert.equal(meta.description, 'Thanks');
     await stripe.invoices.pay(inv.id);
-    await refused(stripe.invoices.pay(inv.id), 'invoice_already_paid', 'Invoice is already paid');
-    await refused(stripe.invoices.markUncollectible(inv.id), 'invoice_not_open');
+    await refused(stripe.invoices.pay(inv.id), undefined, 'Invoice is already paid');
+    await refused(stripe.invoices.voidInvoice(inv.id), undefined, 'Invoices with `paid` payments cannot be voided.');
+    await refused(
+      stripe.invoices.markUncollectible(inv.id),
+      undefined,
+      "You can only pass in open invoices. This invoice isn't open.",
+    );
     await assert.rejects(stripe.invoices.retrieve('in_missing'), (err: Stripe.errors.StripeError) => {
       assert.equal(err.statusCode, 404);
       assert.equal(err.message, "No such invoice: 'in_missing'");

@@ -31,6 +31,7 @@ export const invoiceItemOperations: Operation[] = [
     name: 'invoiceitems.retrieve',
     type: INVOICE_ITEM,
     params: retrieveInvoiceItemParams,
+    label: 'Invoice Item',
   }),
   writeOperation({
     method: 'POST',

@@ -17,7 +17,7 @@ import type { MutationContext } from '../../platform/operation.js';
 import type { Reader, Transaction } from '../../store/store.js';
 import { type DiscountInput, resolveDiscounts } from '../discounts/service.js';
 import { removeItemLine, upsertItemLine } from '../invoices/lines.js';
-import { INVOICE, type Invoice } from '../invoices/object.js';
+import { INVOICE, type Invoice, NOT_EDITABLE } from '../invoices/object.js';
 import { priceAmount, unitAmountDecimal } from '../prices/amounts.js';
 import { mul, roundHalfUp, scaled, toScaled } from '../prices/decimal.js';
 import { loadPrice } from '../prices/load.js';
@@ -61,6 +61,8 @@ export interface CreateItemOptions {
   proration?: boolean;
   /** Create without events (previews build items in memory and roll back). */
   silent?: boolean;
+  /** Where the item's parameters sit in the request, for errors (e.g. `lines[0]` in `add_lines`). */
+  param?: string;
 }
 
 /** Stripe's wording when one customer would be billed in two currencies. */
@@ -103,6 +105,9 @@ export async function priceItem(
       param: at('amount'),
       code: 'parameter_missing',
     });
+  }
+  if (input.amount != null && input.quantity != null) {
+    throw invalidRequest('You may only specify one of these parameters: amount, quantity.', { param: at('amount') });
   }
   if (sources.length > 1) {
     throw invalidRequest(`You may only specify one of these parameters: ${sources.map(at).join(', ')}.`, {
@@ -181,10 +186,7 @@ export async function claimCustomerCurrency(ctx: MutationContext, customer: Cust
 async function loadDraftInvoice(ctx: MutationContext, id: string, param: string): Promise<Invoice> {
   const invoice = (await loadObject<Invoice>(ctx.tx, ctx.account.id, id, INVOICE, { param, forUpdate: true })).object;
   if (invoice.status !== 'draft') {
-    throw invalidRequest(
-      `Invoice ${invoice.id} is no longer editable: invoice items can only be added to draft invoices.`,
-      { param, code: 'invoice_not_editable' },
-    );
+    throw invalidRequest(NOT_EDITABLE, { param, code: 'invoice_not_editable' });
   }
   return invoice;
 }
@@ -212,7 +214,7 @@ export async function createInvoiceItem(
     await loadObject<Customer>(ctx.tx, ctx.account.id, customerId, CUSTOMER, { param: 'customer', forUpdate: true })
   ).object;
   const cctx = await onCustomerClock(ctx, customer);
-  const priced = await priceItem(ctx.tx, ctx.account.id, input, invoice?.currency ?? customer.currency);
+  const priced = await priceItem(ctx.tx, ctx.account.id, input, invoice?.currency ?? customer.currency, opts.param);
   if (invoice && priced.currency !== invoice.currency) {
     throw invalidRequest(
       `The currency of the invoice item (${priced.currency}) must match the currency of the invoice (${invoice.currency}).`,
@@ -268,19 +270,18 @@ export async function loadInvoiceItem(
   id: string,
   forUpdate = false,
 ): Promise<InvoiceItem> {
-  return (await loadObject<InvoiceItem>(reader, account, id, INVOICE_ITEM, { label: 'invoiceitem', forUpdate })).object;
+  return (await loadObject<InvoiceItem>(reader, account, id, INVOICE_ITEM, { label: 'Invoice Item', forUpdate }))
+    .object;
 }
 
 /** An item may change only while pending or on a draft (Stripe's message otherwise). */
 async function requireEditable(ctx: MutationContext, item: InvoiceItem): Promise<void> {
   if (!item.invoice) return;
-  const invoice = (await loadObject<Invoice>(ctx.tx, ctx.account.id, item.invoice, INVOICE)).object;
-  if (invoice.status !== 'draft') {
-    throw invalidRequest(
-      `Invoice item ${item.id} is on invoice ${invoice.id}, which is no longer a draft; it can no longer be modified.`,
-      { code: 'invoice_not_editable' },
-    );
-  }
+  const row = await ctx.tx.getObject(ctx.account.id, item.invoice);
+  // A deleted draft keeps its items (Stripe does not release them to pending): they are gone with it.
+  if (!row || row.deleted) throw invalidRequest('This invoice item has been deleted.');
+  const invoice = JSON.parse(row.json) as Invoice;
+  if (invoice.status !== 'draft') throw invalidRequest(NOT_EDITABLE, { code: 'invoice_not_editable' });
 }
 
 export type UpdateItemInput = Omit<ItemInput, 'currency'>;

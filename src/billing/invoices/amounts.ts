@@ -9,8 +9,8 @@
  *   inclusive tax is inside it).
  * - A percentage coupon takes its share of each line's remaining amount, rounded half up per line;
  *   an invoice-level `amount_off` coupon is spread over the discountable lines in proportion to
- *   their remaining amounts (floor each share, the rounding remainder on the last line), capped at
- *   what they add up to.
+ *   their remaining amounts (each share rounded half up, any rounding residual on the largest
+ *   line), capped at what they add up to.
  * - Tax is computed per line and rate on the amount after discounts (tax-rates/amounts.ts).
  * - `subtotal` = Σ line amounts; `total` = subtotal − discounts + exclusive tax;
  *   `total_excluding_tax` = subtotal − discounts − inclusive tax; `subtotal_excluding_tax` =
@@ -82,13 +82,21 @@ export function computeAmounts(lines: InvoiceLine[], inputs: AmountInputs): Invo
     }
     const base = eligible.reduce((sum, l) => sum + (remaining.get(l.id) ?? 0), 0);
     const off = couponDiscount(coupon, base, inputs.currency);
-    let given = 0;
+    // Shares in proportion, each rounded half up; the rounding residual goes to the largest line,
+    // so the split does not depend on the lines' order.
+    const shares = eligible.map((l) => (base === 0 ? 0 : Math.round((off * (remaining.get(l.id) ?? 0)) / base)));
+    const residual = off - shares.reduce((a, b) => a + b, 0);
+    if (residual !== 0 && eligible.length > 0) {
+      let largest = 0;
+      eligible.forEach((l, i) => {
+        if ((remaining.get(l.id) ?? 0) > (remaining.get(eligible[largest]?.id ?? '') ?? 0)) largest = i;
+      });
+      shares[largest] = (shares[largest] ?? 0) + residual;
+    }
     eligible.forEach((line, i) => {
-      const left = remaining.get(line.id) ?? 0;
-      const share = i === eligible.length - 1 ? off - given : base === 0 ? 0 : Math.floor((off * left) / base);
-      given += share;
+      const share = shares[i] ?? 0;
       perLine.get(line.id)?.push({ amount: share, discount: id });
-      remaining.set(line.id, left - share);
+      remaining.set(line.id, (remaining.get(line.id) ?? 0) - share);
     });
   }
 

@@ -257,8 +257,9 @@ export async function upsertItemLine(ctx: MutationContext, invoiceId: string, it
   const index = loaded.state.lines.findIndex((l) => l.parent.invoice_item_details?.invoice_item === item.id);
   const existing = index >= 0 ? loaded.state.lines[index] : undefined;
   const line = lineFromItem(item, invoiceId, existing?.id);
+  // A new item's line lands first, as Stripe lists a draft's newest item first.
   if (existing) loaded.state.lines[index] = line;
-  else loaded.state.lines.push(line);
+  else loaded.state.lines.unshift(line);
   loaded.state.lineState[line.id] = { taxRates: item.tax_rates.map((r) => r.id) };
   await saveChangedDraft(ctx, loaded, before);
 }

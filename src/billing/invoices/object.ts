@@ -50,42 +50,38 @@ export const INVOICE_ACTIONS = {
 
 export type InvoiceAction = keyof typeof INVOICE_ACTIONS;
 
-/** Stripe's messages for an action the invoice's status does not allow. */
+/** Stripe's refusal of a status-bound action (no `code`, as Stripe answers these). */
+export const NOT_OPEN = "You can only pass in open invoices. This invoice isn't open.";
+/** Stripe's refusal of a line or item change on a finalised invoice (this one does carry a code). */
+export const NOT_EDITABLE = 'Invalid invoice: This invoice is no longer editable';
+
+/**
+ * Stripe's messages for an action the invoice's status does not allow (as recorded against the
+ * API: only the line-editing refusal carries a `code`).
+ */
 function refusal(action: InvoiceAction, invoice: Invoice): StripeError {
   const status = invoice.status;
   switch (action) {
     case 'finalize':
-      return invalidRequest("This invoice is already finalized, you can't re-finalize a non-draft invoice.", {
-        code: 'invoice_not_editable',
-      });
+      return invalidRequest("This invoice is already finalized, you can't re-finalize a non-draft invoice.");
     case 'pay':
       return invalidRequest(
         status === 'paid' ? 'Invoice is already paid' : `This invoice can no longer be paid because it is ${status}.`,
-        { code: status === 'paid' ? 'invoice_already_paid' : 'invoice_not_open' },
       );
     case 'send':
-      return invalidRequest(`You can only send an invoice that is open. This invoice is ${status}.`, {
-        code: 'invoice_not_open',
-      });
+      return invalidRequest(
+        'This invoice cannot be sent right now. Please contact us via https://support.stripe.com/contact with details, so we can help.',
+      );
     case 'void':
-      return invalidRequest(
-        status === 'draft'
-          ? 'You can only void an invoice that has been finalized. Delete draft invoices instead.'
-          : `You can only void an invoice that is open or uncollectible. This invoice is ${status}.`,
-      );
+      return invalidRequest(status === 'paid' ? 'Invoices with `paid` payments cannot be voided.' : NOT_OPEN);
     case 'mark_uncollectible':
-      return invalidRequest(`You can only mark an invoice as uncollectible if it is open. This invoice is ${status}.`, {
-        code: 'invoice_not_open',
-      });
+      return invalidRequest(
+        status === 'uncollectible' ? 'This invoice has already been marked uncollectible.' : NOT_OPEN,
+      );
     case 'delete':
-      return invalidRequest(
-        'You can only delete draft invoices. Finalized invoices can be voided, or marked as uncollectible.',
-      );
+      return invalidRequest('You can only delete draft invoices.');
     case 'edit':
-      return invalidRequest(
-        `This invoice is no longer editable: it is ${status}. Only draft invoices can be edited this way.`,
-        { code: 'invoice_not_editable' },
-      );
+      return invalidRequest(NOT_EDITABLE, { code: 'invoice_not_editable' });
   }
 }
 

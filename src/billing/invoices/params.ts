@@ -91,7 +91,8 @@ export const listInvoicesParams = params({
   customer: p.string(),
   customer_account: p.string(),
   due_date: p.range(),
-  status: p.enum(['draft', 'open', 'paid', 'uncollectible', 'void']),
+  // Stripe's order in its message: draft, open, void, paid, or uncollectible.
+  status: p.enum(['draft', 'open', 'void', 'paid', 'uncollectible']),
   subscription: p.string(),
 });
 

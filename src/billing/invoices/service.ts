@@ -175,12 +175,17 @@ function customerDiscountId(customer: Customer): string | null {
 function checkCollection(
   method: CollectionMethod,
   input: { days_until_due?: number | null; due_date?: number | null },
+  creating: boolean,
 ): void {
-  if (method === 'charge_automatically' && (input.days_until_due != null || input.due_date != null)) {
-    const param = input.days_until_due != null ? 'days_until_due' : 'due_date';
+  const dueGiven = input.days_until_due != null || input.due_date != null;
+  if (method === 'charge_automatically' && dueGiven) {
     throw invalidRequest(
-      `Invoices with collection_method 'charge_automatically' cannot have a ${param}. Set collection_method to 'send_invoice' to specify a ${param}.`,
-      { param },
+      "You can only specify 'due_date' or 'days_until_due' if invoice collection method is 'send_invoice'.",
+    );
+  }
+  if (method === 'send_invoice' && creating && !dueGiven) {
+    throw invalidRequest(
+      "If invoice collection method is 'send_invoice', you must specify 'due_date' or 'days_until_due'.",
     );
   }
 }
@@ -313,7 +318,7 @@ export async function createInvoice(
   const cctx = await onTestClock(ctx, customer.test_clock);
   const now = cctx.clock.now();
   const method = input.collection_method ?? 'charge_automatically';
-  checkCollection(method, input);
+  checkCollection(method, input, true);
   const currency = requireCurrency(
     (input.currency ?? customer.currency ?? ctx.account.defaultCurrency).toLowerCase(),
   ).code;
@@ -347,7 +352,8 @@ export async function createInvoice(
   if (input.pending_invoice_items_behavior === 'include') {
     const which = opts.pendingItems === 'all' || !input.subscription ? undefined : input.subscription;
     const pending = await pendingInvoiceItems(ctx.tx, ctx.account.id, customer.id, which);
-    for (const item of pending) {
+    // Stripe sweeps pending items newest first.
+    for (const item of pending.reverse()) {
       if (item.currency !== currency) continue;
       await assignInvoiceItem(ctx, item, id);
       pushLine(state, lineFromItem(item, id), { taxRates: item.tax_rates.map((r) => r.id) });
@@ -382,13 +388,9 @@ export type UpdateInvoiceInput = Omit<
 /** Fields a finalised invoice still accepts (Stripe: monetary fields and collection are frozen). */
 const EDITABLE_WHEN_FINAL = new Set([
   'metadata',
-  'description',
-  'footer',
-  'custom_fields',
   'auto_advance',
   'default_payment_method',
   'default_source',
-  'statement_descriptor',
   'due_date',
   'days_until_due',
   'expand',
@@ -402,25 +404,22 @@ export async function updateInvoice(ctx: MutationContext, id: string, input: Upd
   if (invoice.status !== 'draft') {
     for (const [key, value] of Object.entries(input)) {
       if (value === undefined || EDITABLE_WHEN_FINAL.has(key)) continue;
-      throw invalidRequest(
-        `Finalized invoices can't be updated in this way: ${key} can only be changed on a draft invoice.`,
-        {
-          param: key,
-          code: 'invoice_not_editable',
-        },
-      );
+      throw invalidRequest("Finalized invoices can't be updated in this way", { param: key });
     }
     const final = invoice.status === 'paid' || invoice.status === 'void';
     if (final && (input.auto_advance != null || input.due_date != null || input.days_until_due != null)) {
       const key = input.auto_advance != null ? 'auto_advance' : input.due_date != null ? 'due_date' : 'days_until_due';
-      throw invalidRequest(`You cannot update ${key} on an invoice that is ${invoice.status}.`, {
-        param: key,
-        code: 'invoice_not_editable',
-      });
+      throw invalidRequest("Finalized invoices can't be updated in this way", { param: key });
     }
   }
   const method = input.collection_method ?? invoice.collection_method;
-  checkCollection(method, input);
+  checkCollection(
+    method,
+    input,
+    input.collection_method === 'send_invoice' &&
+      invoice.collection_method !== 'send_invoice' &&
+      invoice.due_date === null,
+  );
   if (input.collection_method) {
     invoice.collection_method = input.collection_method;
     if (method === 'charge_automatically') invoice.due_date = null;
@@ -481,19 +480,14 @@ export async function updateInvoice(ctx: MutationContext, id: string, input: Upd
   return saved;
 }
 
-/** `DELETE /v1/invoices/:id`: drafts only; their invoice items become pending again. */
+/** `DELETE /v1/invoices/:id`: drafts only; their invoice items go with them. */
 export async function deleteInvoice(
   ctx: MutationContext,
   id: string,
 ): Promise<{ id: string; object: 'invoice'; deleted: true }> {
   const { loaded, ctx: cctx } = await openInvoice(ctx, id);
   requireInvoiceStatus(loaded.invoice, 'delete');
-  for (const line of loaded.state.lines) {
-    const itemId = line.parent.invoice_item_details?.invoice_item;
-    if (!itemId) continue;
-    const item = await loadInvoiceItem(ctx.tx, ctx.account.id, itemId, true).catch(() => undefined);
-    if (item) await assignInvoiceItem(ctx, item, null);
-  }
+  // Stripe keeps the draft's invoice items on it (they are not released to pending): they go with it.
   const tombstone = { id: loaded.invoice.id, object: 'invoice' as const, deleted: true as const };
   await ctx.tx.markDeleted(ctx.account.id, loaded.invoice.id, tombstone);
   await emitEvent(cctx, 'invoice.deleted', loaded.invoice);
@@ -571,6 +565,8 @@ export async function finalizeInvoice(
   invoice.next_payment_attempt = collectsNow && invoice.amount_due > 0 ? now : null;
 
   if (invoice.amount_due === 0) {
+    // Settled at once: Stripe shows it attempted, with no attempt counted.
+    invoice.attempted = true;
     await saveInvoice(cctx, loaded);
     await emitEvent(cctx, 'invoice.finalized', loaded.invoice);
     await markInvoicePaid(cctx, loaded, { paymentIntent: null });
@@ -739,7 +735,11 @@ export async function addLines(
       await upsertItemLine(await onTestClock(ctx, invoice.test_clock), id, item);
       continue;
     }
-    await createInvoiceItem(ctx, { ...line, customer: invoice.customer, invoice: id, currency: invoice.currency });
+    await createInvoiceItem(
+      ctx,
+      { ...line, customer: invoice.customer, invoice: id, currency: invoice.currency },
+      { param: `lines[${i}]` },
+    );
   }
   return finishLinesCall(ctx, id, input.invoice_metadata);
 }
