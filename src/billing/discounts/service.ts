@@ -101,7 +101,14 @@ export async function resolveDiscounts(
       );
     }
     if (entry.discount) {
-      out.push(await loadDiscount(ctx.tx, ctx.account.id, entry.discount, entryParam(param, i, 'discount', legacy)));
+      const at = entryParam(param, i, 'discount', legacy);
+      const existing = await loadDiscount(ctx.tx, ctx.account.id, entry.discount, at);
+      // An existing discount is reused only by what belongs to the same customer (a customer's
+      // discount on its subscription, a subscription's on its invoice).
+      if (existing.customer !== null && owner.customer !== null && existing.customer !== owner.customer) {
+        throw invalidRequest(`The discount \`${existing.id}\` belongs to a different customer.`, { param: at });
+      }
+      out.push(existing);
     } else if (entry.coupon) {
       const at = entryParam(param, i, 'coupon', legacy);
       const coupon = await redeemableCoupon(ctx, entry.coupon, owner, at);
