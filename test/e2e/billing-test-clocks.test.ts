@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type Stripe from 'stripe';
 import { jobHandlers } from '../../src/app.js';
 import { onTestClock } from '../../src/billing/test-clocks/context.js';
-import { CLOCK_BATCH } from '../../src/billing/test-clocks/service.js';
+import { addInterval, CLOCK_BATCH } from '../../src/billing/test-clocks/service.js';
 import { createPaymentIntent } from '../../src/payments/payment-intents/service.js';
 import type { MutationContext } from '../../src/platform/operation.js';
 import { scheduleJob } from '../../src/platform/scheduler.js';
@@ -182,6 +182,16 @@ describe('test clocks: the object', () => {
     assert.equal((await settled(stripe, clock.id)).frozen_time, twoYears);
   });
 
+  it('measures the advance limit in calendar intervals (month ends clamp, leap days count)', () => {
+    const at = (iso: string) => Date.parse(iso) / 1000;
+    assert.equal(addInterval(at('2029-12-31T10:00:00Z'), 'month', 2), at('2030-02-28T10:00:00Z'));
+    assert.equal(addInterval(at('2031-12-31T00:00:00Z'), 'month', 2), at('2032-02-29T00:00:00Z'));
+    assert.equal(addInterval(at('2032-02-29T00:00:00Z'), 'year', 2), at('2034-02-28T00:00:00Z'));
+    assert.equal(addInterval(at('2030-01-15T00:00:00Z'), 'month', 24), at('2032-01-15T00:00:00Z'));
+    assert.equal(addInterval(at('2030-01-01T00:00:00Z'), 'week', 2), at('2030-01-15T00:00:00Z'));
+    assert.equal(addInterval(at('2030-03-30T00:00:00Z'), 'day', 2), at('2030-04-01T00:00:00Z'));
+  });
+
   it('a test clock belongs to its account only', async () => {
     const a = account();
     const b = account();
@@ -228,6 +238,19 @@ describe('test clocks: customers', () => {
       param: 'test_clock',
       message: "No such test_clock: 'clock_nope'",
     });
+  });
+
+  it('counts a clock’s customers toward its limit, and a deleted customer frees its place', async () => {
+    const { key, stripe } = account();
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: T0 });
+    const a = await stripe.customers.create({ test_clock: clock.id });
+    await stripe.customers.create({ test_clock: clock.id });
+    const accountId = await accountIdOf(server, key);
+    const counted = async () =>
+      JSON.parse((await server.app.store.getObject(accountId, clock.id))?.internal ?? '{}').customers as number;
+    assert.equal(await counted(), 2);
+    await stripe.customers.del(a.id);
+    assert.equal(await counted(), 1);
   });
 
   it('attaches an existing customer on clock creation (`customer`)', async () => {
