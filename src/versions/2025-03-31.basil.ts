@@ -15,7 +15,7 @@
  */
 import { registerExpandable } from '../platform/expand.js';
 import type { Json } from '../platform/operation.js';
-import type { VersionChange, VersionSource } from '../platform/versions.js';
+import type { RequestChange, VersionChange, VersionSource } from '../platform/versions.js';
 import { idOf, isObject, removeFields, setField } from './fields.js';
 
 const VERSION = '2025-03-31.basil';
@@ -408,6 +408,25 @@ export const changes: VersionChange[] = [
     describe: 'Removes `aggregate_usage` from Plan',
     downgrade(plan) {
       setField(plan, 'aggregate_usage', plan.aggregate_usage ?? (plan.usage_type === 'metered' ? 'sum' : null));
+    },
+  },
+];
+
+/**
+ * Request side: the invoice preview took a single `coupon` before `discounts[]` only
+ * (https://docs.stripe.com/changelog/basil/2025-03-31/deprecate-singular-coupon-promotion-code).
+ * Customers and subscriptions accept `coupon` / `promotion_code` in their own schemas (they also
+ * remove a discount with an empty value), so only the preview is rewritten here.
+ */
+export const requestChanges: RequestChange[] = [
+  {
+    version: VERSION,
+    operations: ['invoices.create_preview'],
+    describe: 'The invoice preview takes `discounts[][coupon]` instead of `coupon`',
+    upgrade(params) {
+      if (params.coupon === undefined) return;
+      if (params.discounts === undefined && params.coupon !== '') params.discounts = [{ coupon: params.coupon }];
+      delete params.coupon;
     },
   },
 ];

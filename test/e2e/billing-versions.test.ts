@@ -224,6 +224,14 @@ describe('stripe-node 16 (2024-06-20)', () => {
     assert.equal(lines.data.length, 1);
     assert.equal(lines.has_more, true);
 
+    // `coupon`, on the Upcoming Invoice API and on the preview before basil.
+    const coupon = await stripe.coupons.create({ percent_off: 50, duration: 'once' });
+    const halved = await old.invoices.retrieveUpcoming({ customer: customer.id, coupon: coupon.id });
+    assert.equal(halved.amount_due, 350);
+    assert.equal(halved.total_discount_amounts[0].amount, 350);
+    const preview = await old.invoices.createPreview({ customer: customer.id, coupon: coupon.id });
+    assert.equal(preview.amount_due, 350);
+
     const nothing = await stripe.customers.create();
     await assert.rejects(old.invoices.retrieveUpcoming({ customer: nothing.id }), (err: AnyJson) => {
       assert.equal(err.statusCode, 404);

@@ -5,9 +5,10 @@
  * https://docs.stripe.com/changelog/basil/2025-03-31/invoice-preview-api-deprecations).
  *
  * Its parameters are translated to the preview's: the flat `subscription_*` parameters become
- * `subscription_details[…]` (`subscription_items` → `subscription_details[items]`), `coupon`
- * becomes `discounts[0][coupon]`. As before basil, a customer alone previews the next invoice of
- * the customer's subscription. Requests made with basil or later get Stripe's unrecognized URL.
+ * `subscription_details[…]` (`subscription_items` → `subscription_details[items]`); `coupon`, as
+ * on the preview before basil, becomes `discounts[0][coupon]` (src/versions/2025-03-31.basil.ts).
+ * As before basil, a customer alone previews the next invoice of the customer's subscription.
+ * Requests made with basil or later get Stripe's unrecognized URL.
  */
 import { CUSTOMER } from '../../customers/object.js';
 import { invalidRequest, StripeError, unrecognizedUrl } from '../../platform/errors.js';
@@ -110,21 +111,22 @@ async function upcomingInvoice(ctx: WriteContext, input: UpcomingInput, path: st
     if (input[flat] !== undefined) details[nested] = input[flat];
   }
   if (Object.keys(details).length > 0) preview.subscription_details = details;
-  if (input.coupon) preview.discounts = [{ coupon: input.coupon }];
+  if (input.coupon !== undefined) preview.coupon = input.coupon;
   if (typeof input.customer !== 'string' && typeof input.subscription !== 'string') {
     throw invalidRequest('Missing required param: customer.', { param: 'customer', code: 'parameter_missing' });
   }
   // A customer alone: the next invoice of the customer's subscription, or Stripe's 404.
   if (typeof input.customer === 'string' && preview.subscription === undefined) {
     await loadObject(ctx.tx, ctx.account.id, input.customer, CUSTOMER, { param: 'customer' });
-    const asksForChanges = preview.subscription_details !== undefined || preview.invoice_items !== undefined;
     const subscription = await customerSubscription(ctx, input.customer);
     if (subscription) preview.subscription = subscription;
-    else if (!asksForChanges) throw noUpcoming(input.customer);
   }
-  // The preview's own parameters, in the newest spelling (e.g. endive's billing_cycle_anchor object).
+  // The preview's own parameters, in the newest spelling (basil's discounts, endive's anchor object).
   upgradeRequest('invoices.create_preview', ctx.version, preview);
   const invoice = await createInvoicePreview(ctx, validate(createPreviewParams, preview as ParamHash));
+  // Nothing to bill (no subscription, no pending or proposed items): Stripe's 404.
+  const lines = (invoice.lines?.data ?? []) as unknown[];
+  if (preview.subscription === undefined && lines.length === 0) throw noUpcoming(String(invoice.customer));
   return invoice as unknown as Json;
 }
 
