@@ -168,7 +168,6 @@ export function invoiceDocument(invoice: Invoice, lines: readonly InvoiceLine[],
   if (invoice.status_transitions.paid_at) {
     facts.push({ label: 'Date paid', value: dateIn(c.timeZone, invoice.status_transitions.paid_at) });
   }
-  facts.push({ label: 'Status', value: statusLabel(invoice.status) });
 
   const totals: InvoiceDocumentRow[] = [{ label: 'Subtotal', value: fmt(invoice.subtotal) }];
   for (const d of invoice.total_discount_amounts) {
@@ -258,12 +257,22 @@ function creditNoteDocument(cn: CreditNote, state: CreditNoteState, invoice: Inv
     headline: `${fmt(cn.total)} credited`,
     payUrl: null,
     memo: cn.memo,
-    lines: state.lines.map((l) => ({
-      description: l.description ?? 'Credit',
-      quantity: l.quantity === null ? '' : String(l.quantity),
-      unitPrice: l.unit_amount === null ? '' : fmt(l.unit_amount),
-      amount: fmt(l.amount),
-    })),
+    // A note made from an amount alone has no lines: it credits the invoice as a whole.
+    lines: state.lines.length
+      ? state.lines.map((l) => ({
+          description: l.description ?? 'Credit',
+          quantity: l.quantity === null ? '' : String(l.quantity),
+          unitPrice: l.unit_amount === null ? '' : fmt(l.unit_amount),
+          amount: fmt(l.amount),
+        }))
+      : [
+          {
+            description: `Credit for invoice ${invoice.number ?? invoice.id}`,
+            quantity: '',
+            unitPrice: '',
+            amount: fmt(cn.subtotal),
+          },
+        ],
     totals,
     footer: null,
     reference: `${cn.number} · ${fmt(cn.total)} credited`,
@@ -339,10 +348,7 @@ function pageHtml(
       : invoice.status === 'void'
         ? 'This invoice has been voided and cannot be paid.'
         : doc.headline.replace(/^\S+ /, '').replace(/^due/, 'Due');
-  const facts = doc.facts
-    .filter((f) => f.label !== 'Status')
-    .map((f) => `<dt>${escapeHtml(f.label)}</dt><dd>${escapeHtml(f.value)}</dd>`)
-    .join('\n');
+  const facts = doc.facts.map((f) => `<dt>${escapeHtml(f.label)}</dt><dd>${escapeHtml(f.value)}</dd>`).join('\n');
   const lines = doc.lines
     .map(
       (

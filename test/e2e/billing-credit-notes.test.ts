@@ -215,6 +215,37 @@ describe('credit notes on a paid invoice (post-payment)', () => {
     assert.equal((events.data[0]?.data.object as Stripe.CreditNote | undefined)?.id, cn.id);
   });
 
+  it('links a refund made before, once', async () => {
+    const { s, invoice } = await paidInvoice([{ unit_amount: 4000 }]);
+    const payments = await s.invoicePayments.list({ invoice: invoice.id });
+    const refund = await s.refunds.create({
+      payment_intent: payments.data[0]?.payment.payment_intent as string,
+      amount: 700,
+    });
+    const cn = await s.creditNotes.create({ invoice: invoice.id, amount: 700, refunds: [{ refund: refund.id }] });
+    assert.deepEqual(
+      cn.refunds.map((r) => [r.refund, r.amount_refunded, r.type]),
+      [[refund.id, 700, 'refund']],
+    );
+    await expectInvalid(
+      s.creditNotes.create({
+        invoice: invoice.id,
+        amount: 100,
+        refunds: [{ refund: refund.id, amount_refunded: 100 }],
+      }),
+      { param: 'refunds[0][amount_refunded]', message: /\$0\.00 left/ },
+    );
+    const other = await paidInvoice([{ unit_amount: 1000 }]);
+    const foreign = await other.s.refunds.create({
+      payment_intent: (await other.s.invoicePayments.list({ invoice: other.invoice.id })).data[0]?.payment
+        .payment_intent as string,
+    });
+    await expectInvalid(s.creditNotes.create({ invoice: invoice.id, amount: 100, refunds: [{ refund: foreign.id }] }), {
+      code: 'resource_missing',
+      param: 'refunds[0][refund]',
+    });
+  });
+
   it('records out_of_band_amount, and requires the allocation to add up', async () => {
     const { s, invoice } = await paidInvoice([{ unit_amount: 2500 }]);
     await expectInvalid(s.creditNotes.create({ invoice: invoice.id, amount: 1000 }), { message: /must equal/ });

@@ -325,6 +325,61 @@ describe('invoice page over HTTP', () => {
     assert.equal((await s.invoices.retrieve(invoice.id)).status, 'void');
   });
 
+  it('shows discounts and tax in the totals, on the page and in the PDF', async () => {
+    const s = server.stripe(newSecretKey());
+    const coupon = await s.coupons.create({ name: 'Loyalty', percent_off: 10, duration: 'once' });
+    const rate = await s.taxRates.create({ display_name: 'VAT', percentage: 20, inclusive: false });
+    const customer = await s.customers.create({ name: 'Max Mustermann', email: 'max@example.com' });
+    const draft = await s.invoices.create({
+      customer: customer.id,
+      collection_method: 'send_invoice',
+      days_until_due: 14,
+      discounts: [{ coupon: coupon.id }],
+      default_tax_rates: [rate.id],
+    });
+    await s.invoiceItems.create({
+      customer: customer.id,
+      invoice: draft.id,
+      currency: 'usd',
+      amount: 10000,
+      description: 'Roastery tour',
+    });
+    const invoice = await s.invoices.finalizeInvoice(draft.id);
+    // 100.00 − 10% = 90.00; VAT 20% on 90.00 = 18.00; total 108.00.
+    assert.equal(invoice.total, 10800);
+    const html = await (await fetch(invoice.hosted_invoice_url as string)).text();
+    for (const expected of [
+      'Loyalty (10% off)',
+      '-$10.00',
+      'Total excluding tax',
+      '$90.00',
+      'VAT (20%) on $90.00',
+      '$18.00',
+      '$108.00',
+    ]) {
+      assert.ok(html.includes(expected), `the page shows ${JSON.stringify(expected)}`);
+    }
+    const pdf = Buffer.from(await (await fetch(invoice.invoice_pdf as string)).arrayBuffer());
+    const extracted = pdftotext(pdf);
+    if (extracted !== null) {
+      for (const expected of ['Loyalty (10% off)', '-$10.00', 'VAT (20%) on $90.00', '$108.00 due']) {
+        assert.ok(extracted.includes(expected), `the PDF says ${JSON.stringify(expected)}:\n${extracted}`);
+      }
+    }
+    // A credit note for half the line takes half its discount and its tax on what is left.
+    const line = invoice.lines.data[0] as Stripe.InvoiceLineItem;
+    const cn = await s.creditNotes.create({
+      invoice: invoice.id,
+      lines: [{ type: 'invoice_line_item', invoice_line_item: line.id, amount: 5000 }],
+    });
+    assert.equal(cn.subtotal, 5000);
+    assert.equal(cn.discount_amount, 500);
+    assert.equal(cn.total_taxes?.[0]?.amount, 900);
+    assert.equal(cn.total, 5400);
+    assert.equal(cn.total_excluding_tax, 4500);
+    assert.equal((await s.invoices.retrieve(invoice.id)).amount_remaining, 5400);
+  });
+
   it('serves a credit note PDF at credit_note.pdf', async () => {
     const { s, invoice } = await sentInvoice();
     const cn = await s.creditNotes.create({ invoice: invoice.id, amount: 500, memo: 'Late delivery' });

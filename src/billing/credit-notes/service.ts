@@ -20,6 +20,7 @@ import { CUSTOMER, type Customer, customerIndexFields } from '../../customers/ob
 import { emitEvent } from '../../events/outbox.js';
 import { currency, formatAmount } from '../../money/currencies.js';
 import { updatePaymentIntent } from '../../payments/payment-intents/service.js';
+import { REFUND, type Refund } from '../../payments/refunds/object.js';
 import { createRefund } from '../../payments/refunds/service.js';
 import { invalidRequest, resourceMissing, type StripeError } from '../../platform/errors.js';
 import { newId, randomBase62 } from '../../platform/ids.js';
@@ -40,6 +41,7 @@ import {
   type CreditNote,
   type CreditNoteDiscountAmount,
   type CreditNoteLineItem,
+  type CreditNoteRefund,
   type CreditNoteState,
   type CreditNoteTax,
   type CreditNoteType,
@@ -93,15 +95,18 @@ interface PriorCredits {
   count: number;
   /** Per invoice line: amount and quantity already credited by issued notes. */
   lines: Map<string, { amount: number; quantity: number }>;
+  /** Per refund: how much of it issued notes already account for. */
+  refunds: Map<string, number>;
 }
 
 async function priorCredits(reader: Reader | Transaction, account: string, invoice: string): Promise<PriorCredits> {
   const notes = await allObjects(reader as Reader, { account, type: CREDIT_NOTE, equals: { invoice } });
-  const prior: PriorCredits = { total: 0, count: notes.length, lines: new Map() };
+  const prior: PriorCredits = { total: 0, count: notes.length, lines: new Map(), refunds: new Map() };
   for (const { object } of notes) {
     const cn = object as unknown as CreditNote;
     if (cn.status !== 'issued') continue;
     prior.total += cn.total;
+    for (const r of cn.refunds) prior.refunds.set(r.refund, (prior.refunds.get(r.refund) ?? 0) + r.amount_refunded);
     const { internal } = await loadObject<CreditNote, CreditNoteState>(reader, account, cn.id, CREDIT_NOTE);
     for (const line of internal.lines) {
       if (!line.invoice_line_item) continue;
@@ -322,6 +327,48 @@ function sumDiscounts(lines: readonly CreditNoteLineItem[]): CreditNoteDiscountA
 }
 
 /**
+ * Refunds made before the credit note (`refunds[]`), linked to it: each must refund this invoice's
+ * payment, and a refund can be accounted for only once across the invoice's credit notes.
+ */
+async function linkedRefunds(
+  reader: Reader | Transaction,
+  account: string,
+  invoice: LoadedInvoice,
+  given: NonNullable<ProposalInput['refunds']>,
+  prior: PriorCredits,
+): Promise<CreditNoteRefund[]> {
+  const out: CreditNoteRefund[] = [];
+  for (const [i, entry] of given.entries()) {
+    const param = `refunds[${i}][refund]`;
+    if (entry.type === 'payment_record_refund' || entry.payment_record_refund) {
+      throw invalidRequest('Sandbank does not support payment records: link refunds of type `refund`.', {
+        param: `refunds[${i}][type]`,
+      });
+    }
+    if (!entry.refund) {
+      throw invalidRequest(`Missing required param: ${param}.`, { code: 'parameter_missing', param });
+    }
+    const refund = (await loadObject<Refund>(reader, account, entry.refund, REFUND, { param })).object;
+    if (!invoice.state.paymentIntent || refund.payment_intent !== invoice.state.paymentIntent) {
+      throw invalidRequest(`Refund ${refund.id} does not refund a payment of invoice ${invoice.invoice.id}.`, {
+        param,
+      });
+    }
+    const used = prior.refunds.get(refund.id) ?? 0;
+    const amount = entry.amount_refunded ?? refund.amount - used;
+    if (amount <= 0 || used + amount > refund.amount) {
+      throw invalidRequest(
+        `Refund ${refund.id} has ${money(Math.max(refund.amount - used, 0), refund.currency)} left to link to credit notes.`,
+        { param: `refunds[${i}][amount_refunded]` },
+      );
+    }
+    prior.refunds.set(refund.id, used + amount);
+    out.push({ amount_refunded: amount, payment_record_refund: null, refund: refund.id, type: 'refund' });
+  }
+  return out;
+}
+
+/**
  * The credit note a request describes, checked against the invoice and its earlier credit notes,
  * and how it splits into what lowers the invoice and what is given back. Nothing is written.
  */
@@ -401,16 +448,12 @@ export async function propose(
   const refundAmount = input.refund_amount ?? 0;
   const creditAmount = input.credit_amount ?? 0;
   const outOfBand = input.out_of_band_amount ?? 0;
-  if (input.refunds?.length) {
-    throw invalidRequest(
-      'Sandbank does not link existing refunds to credit notes yet: use `refund_amount` to refund through the credit note.',
-      { param: 'refunds' },
-    );
-  }
-  const given = refundAmount + creditAmount + outOfBand;
+  const linked = await linkedRefunds(reader, account, invoice, input.refunds ?? [], prior);
+  const linkedAmount = linked.reduce((sum, r) => sum + r.amount_refunded, 0);
+  const given = refundAmount + linkedAmount + creditAmount + outOfBand;
   if (given !== post) {
     throw invalidRequest(
-      `The sum of credit amount, refund amount and out of band amount (${money(given, currency)}) must equal the credit note amount not applied to the invoice's amount remaining (post_payment_amount, ${money(post, currency)}).`,
+      `The sum of credit amount, refund amount (new and linked refunds) and out of band amount (${money(given, currency)}) must equal the credit note amount not applied to the invoice's amount remaining (post_payment_amount, ${money(post, currency)}).`,
       { param: refundAmount ? 'refund_amount' : creditAmount ? 'credit_amount' : 'out_of_band_amount' },
     );
   }
@@ -455,7 +498,7 @@ export async function propose(
     pre_payment_amount: pre,
     pretax_credit_amounts: [],
     reason: input.reason ?? null,
-    refunds: [],
+    refunds: linked,
     shipping_cost: null,
     status: 'issued',
     subtotal,
