@@ -170,6 +170,19 @@ describe('products', () => {
     const found = await stripe.products.search({ query: 'name:"widget"' });
     assert.deepEqual(ids(found), [b.id, a.id]);
     assert.deepEqual(ids(await stripe.products.search({ query: 'metadata["color"]:"red"' })), [b.id]);
+    // Booleans: the same answer on both stores.
+    assert.deepEqual(ids(await stripe.products.search({ query: 'active:"true"' })), [c.id, a.id]);
+    assert.deepEqual(ids(await stripe.products.search({ query: 'active:"false" AND name:"widget"' })), [b.id]);
+    assert.deepEqual(ids(await stripe.products.search({ query: '-shippable:"true"' })), [c.id, b.id]);
+    assert.deepEqual(ids(await stripe.products.search({ query: 'shippable:"true" OR name:"gamma"' })), [c.id, a.id]);
+    const first = await stripe.products.search({ query: 'active:"true"', limit: 1, expand: ['total_count'] });
+    assert.deepEqual(ids(first), [c.id]);
+    assert.equal(first.has_more, true);
+    assert.equal((first as unknown as { total_count: number }).total_count, 2);
+    const next = await stripe.products.search({ query: 'active:"true"', limit: 1, page: first.next_page as string });
+    assert.deepEqual(ids(next), [a.id]);
+    assert.equal(next.has_more, false);
+    assert.equal(next.next_page, null);
     await expectInvalid(stripe.products.search({ query: 'nope:"x"' }), { param: 'query' });
   });
 });
@@ -493,5 +506,7 @@ describe('prices', () => {
     assert.equal((expanded.data[0]?.product as Stripe.Product | undefined)?.name, 'Two');
     assert.deepEqual(ids(await stripe.prices.search({ query: `product:"${p1.id}" AND currency:"eur"` })), [b.id]);
     assert.deepEqual(ids(await stripe.prices.search({ query: 'lookup_key:"c-key"' })), [c.id]);
+    assert.deepEqual(ids(await stripe.prices.search({ query: 'active:"true" AND currency:"usd"' })), [a.id]);
+    assert.deepEqual(ids(await stripe.prices.search({ query: 'active:"false"' })), [c.id]);
   });
 });

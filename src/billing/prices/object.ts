@@ -136,7 +136,7 @@ registerExpandable(PRICE, 'product', { kind: 'reference', to: 'product' });
 export const priceSearch: SearchableResource = {
   resource: 'prices',
   metadata: true,
-  // `active` (a boolean) is not searchable yet: the two stores extract JSON booleans differently.
+  // `active` (a boolean) is searched by billing/catalog-search.ts.
   fields: {
     created: { kind: 'numeric', target: { column: 'created' } },
     currency: { kind: 'token', target: { json: ['currency'], numeric: false } },

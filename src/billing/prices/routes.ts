@@ -1,7 +1,7 @@
 /** The Price endpoints (`/v1/prices`): thin handlers over the service; prices are rendered without their includable fields. */
-import { allObjects, listPage, listPageInMemory, searchPage } from '../../platform/list.js';
+import { allObjects, listPage, listPageInMemory } from '../../platform/list.js';
 import { type Json, type Operation, readOperation, writeOperation } from '../../platform/operation.js';
-import { parseSearchQuery } from '../../platform/search.js';
+import { catalogSearchPage } from '../catalog-search.js';
 import { loadPrice } from './load.js';
 import { PRICE, type Price, priceSearch, renderPrice } from './object.js';
 import {
@@ -37,12 +37,12 @@ export const priceOperations: Operation[] = [
     returns: { search: PRICE },
     handler: async (ctx, input) =>
       renderPage(
-        (await searchPage(ctx.reader, {
+        (await catalogSearchPage(ctx.reader, {
           account: ctx.account.id,
           type: PRICE,
           url: '/v1/prices/search',
           input,
-          ...parseSearchQuery(input.query, priceSearch),
+          search: { resource: priceSearch, booleans: ['active'] },
         })) as { data: Record<string, unknown>[] },
       ),
   }),

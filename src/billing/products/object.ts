@@ -73,7 +73,7 @@ registerExpandable(PRODUCT, 'default_price', {
 export const productSearch: SearchableResource = {
   resource: 'products',
   metadata: true,
-  // `active` and `shippable` (booleans) are not searchable yet: the two stores extract JSON booleans differently.
+  // `active` and `shippable` (booleans) are searched by billing/catalog-search.ts.
   fields: {
     created: { kind: 'numeric', target: { column: 'created' } },
     description: { kind: 'string', target: { json: ['description'], numeric: false } },

@@ -1,8 +1,8 @@
 /** The Product endpoints (`/v1/products`): thin handlers over the service. */
-import { allObjects, listPage, listPageInMemory, searchPage } from '../../platform/list.js';
+import { allObjects, listPage, listPageInMemory } from '../../platform/list.js';
 import { loadObject } from '../../platform/objects.js';
 import { type Json, type Operation, readOperation, writeOperation } from '../../platform/operation.js';
-import { parseSearchQuery } from '../../platform/search.js';
+import { catalogSearchPage } from '../catalog-search.js';
 import { PRODUCT, type Product, productSearch } from './object.js';
 import {
   createProductParams,
@@ -32,12 +32,12 @@ export const productOperations: Operation[] = [
     params: searchProductsParams,
     returns: { search: PRODUCT },
     handler: async (ctx, input) =>
-      searchPage(ctx.reader, {
+      catalogSearchPage(ctx.reader, {
         account: ctx.account.id,
         type: PRODUCT,
         url: '/v1/products/search',
         input,
-        ...parseSearchQuery(input.query, productSearch),
+        search: { resource: productSearch, booleans: ['active', 'shippable'] },
       }),
   }),
   readOperation({
