@@ -282,7 +282,10 @@ describe('invoice lifecycle', () => {
       off_session: false,
     });
     assert.equal(open.status, 'open');
-    assert.equal(open.attempt_count, 1);
+    // Attempted, but an attempt waiting for the customer is not counted (as Stripe shows it).
+    assert.equal(open.attempted, true);
+    assert.equal(open.attempt_count, 0);
+    assert.equal(open.next_payment_attempt, null);
     const expanded = await stripe.invoices.retrieve(inv.id, { expand: ['payments'] });
     const piId = expanded.payments?.data[0]?.payment.payment_intent as string;
     const pi = await stripe.paymentIntents.retrieve(piId);
@@ -313,6 +316,28 @@ describe('invoice lifecycle', () => {
       'invoice.payment_succeeded',
       'invoice_payment.paid',
     ]);
+  });
+
+  it('paying a draft finalises and pays it in one call; without a payment method it is refused', async () => {
+    const stripe = client();
+    const { customer } = await customerWithCard(stripe);
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 1234, currency: 'usd' });
+    const draft = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' });
+    const paid = await stripe.invoices.pay(draft.id);
+    assert.equal(paid.status, 'paid');
+    assert.equal(paid.status_transitions.finalized_at, paid.status_transitions.paid_at);
+    assert.equal(paid.amount_paid, 1234);
+
+    const bare = await stripe.customers.create();
+    await stripe.invoiceItems.create({ customer: bare.id, amount: 999, currency: 'usd' });
+    const unpaid = await stripe.invoices.create({ customer: bare.id, pending_invoice_items_behavior: 'include' });
+    await stripe.invoices.finalizeInvoice(unpaid.id);
+    await refused(
+      stripe.invoices.pay(unpaid.id),
+      'resource_missing',
+      'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.',
+    );
+    assert.equal((await stripe.invoices.retrieve(unpaid.id)).attempted, false);
   });
 
   it('pays out of band, voids, and pays an uncollectible invoice later', async () => {

@@ -27,7 +27,7 @@ import { cancelOpenPaymentIntent, loadPaymentIntent } from './payment-intent.js'
 import { finalizeInvoice, JOB_ATTEMPT, markInvoiceUncollectible, openInvoice } from './service.js';
 
 const NO_PAYMENT_METHOD =
-  'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://docs.stripe.com/billing/subscriptions/payment-methods-setting#payment-method-priority.';
+  'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.';
 
 const REQUIRES_ACTION =
   'This invoice requires action: the customer must complete authentication of its PaymentIntent (confirmation_secret). Pass a different payment_method to try another one instead.';
@@ -155,13 +155,9 @@ async function recordFailure(
   return saved;
 }
 
-async function recordActionRequired(
-  ctx: MutationContext,
-  loaded: LoadedInvoice,
-  pi: PaymentIntent,
-  automatic: boolean,
-): Promise<Invoice> {
-  countAttempt(loaded.invoice, automatic);
+async function recordActionRequired(ctx: MutationContext, loaded: LoadedInvoice, pi: PaymentIntent): Promise<Invoice> {
+  // Stripe shows an attempt waiting for the customer as attempted, without counting it.
+  loaded.invoice.attempted = true;
   loaded.state.firstAttemptAt ??= ctx.clock.now();
   loaded.invoice.next_payment_attempt = null;
   const saved = await saveInvoice(ctx, loaded);
@@ -205,7 +201,7 @@ export async function attemptInvoicePayment(
     throw invalidRequest(REQUIRES_ACTION, { code: 'invoice_payment_intent_requires_action' });
   }
   if (!chosen) {
-    if (!opts.automatic) throw invalidRequest(NO_PAYMENT_METHOD, { code: 'invoice_no_payment_method' });
+    if (!opts.automatic) throw invalidRequest(NO_PAYMENT_METHOD, { code: 'resource_missing' });
     return {
       invoice: await recordFailure(cctx, loaded, { automatic: true, declineCode: null, noPaymentMethod: true }),
       outcome: 'failed',
@@ -238,7 +234,7 @@ export async function attemptInvoicePayment(
     };
   }
   if (pi.status === 'requires_action') {
-    return { invoice: await recordActionRequired(cctx, fresh, pi, opts.automatic), outcome: 'requires_action' };
+    return { invoice: await recordActionRequired(cctx, fresh, pi), outcome: 'requires_action' };
   }
   const failed = await recordFailure(cctx, fresh, {
     automatic: opts.automatic,
