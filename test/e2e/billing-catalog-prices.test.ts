@@ -273,6 +273,40 @@ describe('prices', () => {
     );
   });
 
+  it('backs a metered price with a meter', async () => {
+    const stripe = client();
+    const product = await stripe.products.create({ name: 'Calls' });
+    const meter = await stripe.billing.meters.create({
+      display_name: 'Calls',
+      event_name: `calls_${Date.now()}`,
+      default_aggregation: { formula: 'sum' },
+    });
+    const price = checkPrice(
+      await stripe.prices.create({
+        product: product.id,
+        currency: 'usd',
+        unit_amount_decimal: Stripe.Decimal.from('0.5'),
+        recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
+      }),
+    );
+    assert.equal(price.recurring?.meter, meter.id);
+    assert.equal(price.recurring?.usage_type, 'metered');
+    const listed = await stripe.prices.list({ recurring: { meter: meter.id, usage_type: 'metered' } });
+    assert.deepEqual(
+      listed.data.map((p) => p.id),
+      [price.id],
+    );
+    await expectInvalid(
+      stripe.prices.create({
+        product: product.id,
+        currency: 'usd',
+        unit_amount: 1,
+        recurring: { interval: 'month', meter: meter.id },
+      }),
+      { param: 'recurring[meter]' },
+    );
+  });
+
   it('takes fractional unit amounts as decimal text', async () => {
     const stripe = client();
     const product = await stripe.products.create({ name: 'API calls' });
