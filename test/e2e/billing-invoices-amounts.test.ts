@@ -145,6 +145,32 @@ describe('invoice amounts', () => {
   });
 });
 
+describe('invoices below the minimum charge', () => {
+  it('moves the amount onto the customer’s balance (invoice_too_small) and pays the invoice', async () => {
+    const stripe = client();
+    const customer = await stripe.customers.create();
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 30, currency: 'usd' });
+    const draft = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' });
+    const done = await stripe.invoices.finalizeInvoice(draft.id);
+    assert.equal(done.status, 'paid');
+    assert.equal(done.amount_due, 30);
+    assert.equal(done.amount_remaining, 0);
+    assert.equal(done.ending_balance, 30);
+    assert.equal(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).balance, 30);
+    const txn = (await stripe.customers.listBalanceTransactions(customer.id)).data[0];
+    assert.equal(txn?.type, 'invoice_too_small');
+    assert.equal(txn?.amount, 30);
+    assert.equal(txn?.invoice, done.id);
+    // The next invoice bills it: 1000 + 30 owed.
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 1000, currency: 'usd' });
+    const next = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' });
+    const open = await stripe.invoices.finalizeInvoice(next.id);
+    assert.equal(open.starting_balance, 30);
+    assert.equal(open.amount_due, 1030);
+    assert.equal(open.ending_balance, 0);
+  });
+});
+
 describe('create_preview', () => {
   it('previews pending and given items with a coupon, storing and redeeming nothing', async () => {
     const stripe = client();

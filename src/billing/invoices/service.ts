@@ -546,6 +546,22 @@ export async function finalizeInvoice(
     });
     state.balanceTransaction = txn.id;
   }
+  // Below the currency's minimum charge nothing can be collected: Stripe moves the amount onto
+  // the customer's balance (`invoice_too_small`, billed with the next invoice) and the invoice is paid.
+  const tooSmall = settled.amountDue > 0 && settled.amountDue < requireCurrency(invoice.currency).minimumCharge;
+  if (tooSmall) {
+    const txn = await recordBalanceChange(cctx, customer, {
+      amount: settled.amountDue,
+      currency: invoice.currency,
+      type: 'invoice_too_small',
+    });
+    txn.invoice = invoice.id;
+    await saveObject(ctx.tx, ctx.account.id, CUSTOMER_BALANCE_TRANSACTION, txn, {
+      update: true,
+      fields: balanceTransactionFields(txn),
+    });
+    invoice.ending_balance = customer.balance;
+  }
   const customerData = sortFields(customer);
   await saveObject(ctx.tx, ctx.account.id, CUSTOMER, customerData, {
     update: true,
@@ -562,9 +578,9 @@ export async function finalizeInvoice(
     invoice.due_date = now + DEFAULT_DAYS_UNTIL_DUE * DAY;
   }
   const collectsNow = invoice.auto_advance && invoice.collection_method === 'charge_automatically';
-  invoice.next_payment_attempt = collectsNow && invoice.amount_due > 0 ? now : null;
+  invoice.next_payment_attempt = collectsNow && invoice.amount_due > 0 && !tooSmall ? now : null;
 
-  if (invoice.amount_due === 0) {
+  if (invoice.amount_due === 0 || tooSmall) {
     // Settled at once: Stripe shows it attempted, with no attempt counted.
     invoice.attempted = true;
     await saveInvoice(cctx, loaded);
