@@ -370,6 +370,7 @@ describe('customer discount', () => {
 
     const current = await stripe.customers.retrieve(customer.id);
     assert.equal((current as Stripe.Customer).discount?.source.coupon, coupon.id);
+    check((current as Stripe.Customer).discount, 'Discount', 'discount');
     await expectInvalid(stripe.customers.update(customer.id, { coupon: coupon.id } as never), {
       code: 'parameter_unknown',
       param: 'coupon',
@@ -385,7 +386,7 @@ describe('customer discount', () => {
     assert.equal(next.promotion_code, promo.id);
     assert.equal((await stripe.promotionCodes.retrieve(promo.id)).times_redeemed, 1);
 
-    const removed = await stripe.customers.deleteDiscount(customer.id);
+    const removed = check(await stripe.customers.deleteDiscount(customer.id), 'DeletedDiscount');
     assert.equal(removed.deleted, true);
     assert.equal(removed.id, next.id);
     assert.equal(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).discount, null);
