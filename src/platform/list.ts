@@ -47,7 +47,15 @@ async function cursorFor(reader: Reader, account: string, type: string, id: stri
 /** One page of `type` objects, newest first, in Stripe's list envelope. */
 export async function listPage(
   reader: Reader,
-  opts: { account: string; type: string; url: string; input: ListInput; equals?: Record<string, string> },
+  opts: {
+    account: string;
+    type: string;
+    url: string;
+    input: ListInput;
+    equals?: Record<string, string>;
+    /** Indexed fields the listed objects must not have (see `ListQuery.absent`). */
+    absent?: string[];
+  },
 ): Promise<ListEnvelope> {
   const { input } = opts;
   if (input.starting_after && input.ending_before) {
@@ -64,6 +72,7 @@ export async function listPage(
   }
   if (input.created) query.created = input.created;
   if (opts.equals) query.equals = opts.equals;
+  if (opts.absent) query.absent = opts.absent;
   const page = await reader.listObjects(query);
   return {
     object: 'list',

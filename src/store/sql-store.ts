@@ -164,6 +164,12 @@ class SqlReader implements Reader {
         params.push(field, value);
       }
     }
+    for (const field of q.absent ?? []) {
+      where.push(
+        'NOT EXISTS (SELECT 1 FROM object_fields g WHERE g.seq = o.seq AND g.account = o.account AND g.type = o.type AND g.field = ?)',
+      );
+      params.push(field);
+    }
     const k = filters.length > 0 ? 'f' : 'o';
     where.push(`o.account = ? AND o.type = ? AND o.deleted = 0`);
     params.push(q.account, q.type);

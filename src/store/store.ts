@@ -61,6 +61,8 @@ export interface ListQuery {
   created?: CreatedRange;
   /** Equality filters on indexed fields. */
   equals?: Record<string, string>;
+  /** Only objects without a value for these indexed fields (customers on no test clock). */
+  absent?: string[];
 }
 
 export interface Page {

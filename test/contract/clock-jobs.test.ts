@@ -181,3 +181,35 @@ describe('jobs owned by a test clock', () => {
     );
   });
 });
+
+describe('lists without an indexed field', () => {
+  it('`absent` leaves out objects that have a value for the field, with and without other filters', async () => {
+    const account = await freshAccount();
+    const ids: Record<string, string> = {};
+    let created = 1000;
+    for (const [name, fields] of [
+      ['plain', { email: 'a@x.com' }],
+      ['clocked', { email: 'a@x.com', test_clock: 'clock_1' }],
+      ['bare', {}],
+      ['other', { email: 'b@x.com' }],
+    ] as const) {
+      const id = newId('cus');
+      ids[name] = id;
+      created += 1;
+      await store.transaction((tx) =>
+        tx.insertObject({ account, id, type: 'customer', created, data: { id, object: 'customer' }, fields }),
+      );
+    }
+    const list = async (q: { equals?: Record<string, string>; absent?: string[]; limit?: number }) =>
+      (await store.listObjects({ account, type: 'customer', limit: q.limit ?? 10, ...q })).rows.map((r) => r.id);
+    assert.deepEqual(await list({ absent: ['test_clock'] }), [ids.other, ids.bare, ids.plain]);
+    assert.deepEqual(await list({ equals: { email: 'a@x.com' }, absent: ['test_clock'] }), [ids.plain]);
+    assert.deepEqual(await list({ equals: { test_clock: 'clock_1' } }), [ids.clocked]);
+    const page = await store.listObjects({ account, type: 'customer', limit: 2, absent: ['test_clock'] });
+    assert.equal(page.hasMore, true);
+    assert.deepEqual(
+      page.rows.map((r) => r.id),
+      [ids.other, ids.bare],
+    );
+  });
+});

@@ -225,6 +225,15 @@ describe('test clocks: customers', () => {
       (await stripe.customers.list({ test_clock: clock.id, email: 'a@example.com' })).data.map((c) => c.id),
       [c1.id],
     );
+    // Without `test_clock`, the list leaves customers on test clocks out (as Stripe documents).
+    assert.deepEqual(
+      (await stripe.customers.list()).data.map((c) => c.id),
+      [plain.id],
+    );
+    assert.deepEqual(
+      (await stripe.customers.list({ email: 'a@example.com' })).data.map((c) => c.id),
+      [plain.id],
+    );
     const expanded = await stripe.customers.retrieve(c1.id, { expand: ['test_clock'] });
     assert.equal(((expanded as Stripe.Customer).test_clock as Stripe.TestHelpers.TestClock).id, clock.id);
 
