@@ -13,6 +13,7 @@ import { invoicePaymentOperations } from './invoice-payments/routes.js';
 import { invoiceJobHandlers, invoiceOperations } from './invoices/routes.js';
 import { meterOperations } from './meters/routes.js';
 import { subscriptionItemOperations } from './subscription-items/routes.js';
+import { scheduleJobHandlers, subscriptionScheduleOperations } from './subscription-schedules/routes.js';
 import { subscriptionJobHandlers, subscriptionOperations } from './subscriptions/routes.js';
 import { testClockJobHandlers, testClockOperations } from './test-clocks/routes.js';
 import { upcomingInvoiceOperations } from './upcoming/routes.js';
@@ -29,6 +30,7 @@ export const billingOperations: Operation[] = [
   ...upcomingInvoiceOperations,
   ...subscriptionOperations,
   ...subscriptionItemOperations,
+  ...subscriptionScheduleOperations,
 ];
 
 export const billingJobHandlers: Record<string, JobHandler> = {
@@ -36,4 +38,5 @@ export const billingJobHandlers: Record<string, JobHandler> = {
   ...testClockJobHandlers,
   ...invoiceJobHandlers,
   ...subscriptionJobHandlers,
+  ...scheduleJobHandlers,
 };

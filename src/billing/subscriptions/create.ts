@@ -17,7 +17,7 @@ import { invalidRequest, StripeError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { loadObject } from '../../platform/objects.js';
-import type { MutationContext, WriteContext } from '../../platform/operation.js';
+import type { MutationContext } from '../../platform/operation.js';
 import { legacyDiscounts, resolveDiscounts } from '../discounts/service.js';
 import { onCustomerClock } from '../test-clocks/context.js';
 import { anchorFromConfig, nthPeriodEnd, periodAround } from './cycle.js';
@@ -36,7 +36,11 @@ export const INCOMPLETE_EXPIRY = 23 * 3600;
 /** The furthest a trial may end (Stripe: two years). */
 const MAX_TRIAL = 730 * DAY;
 
-export async function createSubscription(ctx: WriteContext, input: CreateSubscriptionInput): Promise<Subscription> {
+export async function createSubscription(
+  ctx: MutationContext,
+  input: CreateSubscriptionInput,
+  opts: { schedule?: string } = {},
+): Promise<Subscription> {
   const customer = (await loadObject<Customer>(ctx.tx, ctx.account.id, input.customer, CUSTOMER, { param: 'customer' }))
     .object;
   const c = await onCustomerClock(ctx, customer);
@@ -212,7 +216,7 @@ export async function createSubscription(ctx: WriteContext, input: CreateSubscri
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
-    schedule: null,
+    schedule: opts.schedule ?? null,
     start_date: start,
     status: trialEnd !== null ? 'trialing' : 'incomplete',
     test_clock: customer.test_clock ?? null,

@@ -166,9 +166,19 @@ async function renewalLines(
   return [...usage, ...licensed];
 }
 
+/**
+ * Work that must happen at a period end before the renewal is billed: a subscription schedule's
+ * next phase (its new prices are what the renewal bills). Registered by the schedules code.
+ */
+const beforeRenewal: ((ctx: MutationContext, subscription: string, at: number) => Promise<void>)[] = [];
+export function onBeforeRenewal(fn: (ctx: MutationContext, subscription: string, at: number) => Promise<void>): void {
+  beforeRenewal.push(fn);
+}
+
 /** `subscription.cycle`: the period ends (see the module's table). */
 const cycle: JobHandler = async (jobCtx, job) => {
   const at = (job.payload as { at: number }).at;
+  for (const hook of beforeRenewal) await hook(jobCtx, job.target, at);
   const loaded = await loadSubscription(jobCtx.tx, jobCtx.account.id, job.target, { forUpdate: true });
   const { sub, internal } = loaded;
   if (ENDED.has(sub.status) || sub.status === 'paused' || currentPeriodEnd(sub) !== at) return;

@@ -15,7 +15,7 @@ import { CUSTOMER } from '../../customers/object.js';
 import { invalidRequest, StripeError } from '../../platform/errors.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { loadObject } from '../../platform/objects.js';
-import type { MutationContext, WriteContext } from '../../platform/operation.js';
+import type { MutationContext } from '../../platform/operation.js';
 import { scheduleJob } from '../../platform/scheduler.js';
 import type { DeletedDiscount } from '../discounts/object.js';
 import { deleteDiscount, legacyDiscounts, resolveDiscounts } from '../discounts/service.js';
@@ -40,7 +40,7 @@ import { loadSubscription, saveSubscription } from './store.js';
 
 const PENDING_UPDATE_EXPIRY = 23 * 3600;
 
-async function open(ctx: WriteContext, id: string) {
+async function open(ctx: MutationContext, id: string) {
   const loaded = await loadSubscription(ctx.tx, ctx.account.id, id, { forUpdate: true });
   const customer = (await loadObject<Customer>(ctx.tx, ctx.account.id, loaded.sub.customer, CUSTOMER)).object;
   return { ...loaded, customer, c: await onCustomerClock(ctx, customer) };
@@ -50,7 +50,7 @@ async function open(ctx: WriteContext, id: string) {
 const ENDED_UPDATABLE = new Set(['metadata', 'cancellation_details', 'expand']);
 
 export async function updateSubscription(
-  ctx: WriteContext,
+  ctx: MutationContext,
   id: string,
   input: UpdateSubscriptionInput,
 ): Promise<Subscription> {
@@ -379,7 +379,7 @@ async function unusedCredits(ctx: MutationContext, sub: Subscription, at: number
 
 /** `DELETE /v1/subscriptions/:id`: cancels now, maybe crediting unused time and billing a final invoice. */
 export async function cancelSubscription(
-  ctx: WriteContext,
+  ctx: MutationContext,
   id: string,
   input: CancelSubscriptionInput,
 ): Promise<Subscription> {
@@ -430,7 +430,7 @@ export async function cancelSubscription(
 
 /** `POST /v1/subscriptions/:id/resume`: a paused subscription starts a new period now and bills it. */
 export async function resumeSubscription(
-  ctx: WriteContext,
+  ctx: MutationContext,
   id: string,
   input: { billing_cycle_anchor?: { type: 'now' | 'unchanged' } | null; proration_behavior?: string | null },
 ): Promise<Subscription> {
@@ -487,7 +487,7 @@ function periodAroundNow(
 }
 
 /** `DELETE /v1/subscriptions/:id/discount`: the subscription's own discounts are removed. */
-export async function deleteSubscriptionDiscount(ctx: WriteContext, id: string): Promise<DeletedDiscount> {
+export async function deleteSubscriptionDiscount(ctx: MutationContext, id: string): Promise<DeletedDiscount> {
   const { sub, internal, c } = await open(ctx, id);
   const first = sub.discounts[0];
   if (!first) {
