@@ -340,6 +340,27 @@ describe('invoice lifecycle', () => {
     assert.equal((await stripe.invoices.retrieve(unpaid.id)).attempted, false);
   });
 
+  it('confirming the invoice’s PaymentIntent directly (as Elements does with confirmation_secret) pays it', async () => {
+    const stripe = client();
+    const customer = await stripe.customers.create();
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 2100, currency: 'usd' });
+    const draft = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' });
+    await stripe.invoices.finalizeInvoice(draft.id);
+    const open = await stripe.invoices.retrieve(draft.id, { expand: ['confirmation_secret'] });
+    const piId = open.confirmation_secret?.client_secret.split('_secret_')[0] as string;
+    // A decline first: the invoice records the failed attempt and stays open.
+    await assert.rejects(stripe.paymentIntents.confirm(piId, { payment_method: 'pm_card_chargeDeclined' }));
+    const failed = await stripe.invoices.retrieve(draft.id);
+    assert.equal(failed.status, 'open');
+    assert.equal(failed.attempt_count, 1);
+    const pi = await stripe.paymentIntents.confirm(piId, { payment_method: 'pm_card_visa' });
+    assert.equal(pi.status, 'succeeded');
+    const paid = await stripe.invoices.retrieve(draft.id);
+    assert.equal(paid.status, 'paid');
+    assert.equal(paid.amount_paid, 2100);
+    assert.equal((await stripe.invoicePayments.list({ invoice: draft.id })).data[0]?.status, 'paid');
+  });
+
   it('pays out of band, voids, and pays an uncollectible invoice later', async () => {
     const stripe = client();
     const { customer } = await customerWithCard(stripe);

@@ -310,7 +310,8 @@ export async function runAutoFinalizeJob(ctx: MutationContext, invoiceId: string
 // A PaymentIntent of an invoice settled outside an invoice attempt: the customer completed (or
 // failed) 3-D Secure, or confirmed it with the client secret. The invoice follows.
 onPaymentIntentSettled(async (ctx, pi) => {
-  if (attempting.has(pi.id)) return;
+  // An invoice's PaymentIntent always has the invoice's customer: other payments cost no lookup.
+  if (attempting.has(pi.id) || pi.customer === null) return;
   const page = await ctx.tx.listObjects({
     account: ctx.account.id,
     type: INVOICE,
