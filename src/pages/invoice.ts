@@ -100,8 +100,7 @@ async function loadContext(reader: Reader, account: Account, invoice: Invoice): 
   const profile = await readJson<AccountProfile>(reader, account.id, account.id);
   const stored = profile && (profile as { object?: string }).object === ACCOUNT ? profile : undefined;
   const bp = stored?.business_profile;
-  const merchant =
-    bp?.name ?? stored?.settings.dashboard.display_name ?? invoice.account_name ?? `Sandbank account ${account.id}`;
+  const merchant = bp?.name ?? stored?.settings.dashboard.display_name ?? invoice.account_name ?? account.id;
   const merchantLines = [
     ...addressLines(bp?.support_address as Invoice['customer_address']),
     bp?.support_email,
@@ -194,7 +193,8 @@ export function invoiceDocument(invoice: Invoice, lines: readonly InvoiceLine[],
     strong: true,
   });
 
-  const due = invoice.due_date ? dateIn(c.timeZone, invoice.due_date) : null;
+  // Collected automatically, an invoice has no due date: it is due when issued.
+  const due = dateIn(c.timeZone, invoice.due_date ?? issued);
   let headline: string;
   switch (invoice.status) {
     case 'paid':
@@ -204,7 +204,7 @@ export function invoiceDocument(invoice: Invoice, lines: readonly InvoiceLine[],
       headline = 'This invoice has been voided';
       break;
     default:
-      headline = due ? `${fmt(invoice.amount_remaining)} due ${due}` : `${fmt(invoice.amount_remaining)} due`;
+      headline = `${fmt(invoice.amount_remaining)} due ${due}`;
   }
   const billTo = [
     invoice.customer_name,
@@ -300,6 +300,21 @@ function rowsHtml(rows: readonly InvoiceDocumentRow[]): string {
 }
 
 /**
+ * The payment already tried needs 3-D Secure (an automatic attempt with the customer's card, or a
+ * subscription's first invoice): the customer can authenticate it, or pay with another card below.
+ */
+function authenticatePanel(invoice: Invoice): string {
+  const action = `${invoice.hosted_invoice_url}/authenticate`;
+  return `<section class="panel" aria-labelledby="auth-heading">
+<h2 id="auth-heading" class="first">Confirm your payment</h2>
+<p>Your bank asks you to authenticate this payment of ${escapeHtml(formatAmount(invoice.amount_remaining, invoice.currency))}.</p>
+<form method="post" action="${escapeHtml(action)}">
+<button class="primary" type="submit">Authenticate payment</button>
+</form>
+</section>`;
+}
+
+/**
  * The card form. The card number and CVC typed are never written back into a page (a decline
  * re-renders the form): only the expiry, name and email are kept for the customer.
  */
@@ -336,6 +351,7 @@ function pageHtml(
   token: string,
   form: FormState,
   notice: string | null,
+  awaitingAuthentication = false,
 ): string {
   const payable = invoice.status === 'open' || invoice.status === 'uncollectible';
   const amount =
@@ -372,6 +388,7 @@ ${notice ? `<div class="alert success" role="status">${escapeHtml(notice)}</div>
 ${facts}
 </dl>
 <div class="row">${pdf}</div>
+${payable && awaitingAuthentication ? authenticatePanel(invoice) : ''}
 ${payable ? payForm(invoice, token, form) : ''}
 <div class="cols">
 <div><span class="label">From</span><p>${[doc.merchant.name, ...doc.merchant.lines].map(escapeHtml).join('\n')}</p></div>
@@ -483,7 +500,49 @@ export function createInvoicePages(
     const ctx = await loadContext(deps.store, account, invoice);
     const doc = invoiceDocument(invoice, loaded.state.lines, ctx);
     const title = `Invoice ${invoice.number ?? ''} from ${ctx.merchant}`.replace(/\s+/g, ' ');
-    page(res, opts.status ?? 200, title, pageHtml(invoice, doc, token, opts.form ?? EMPTY_FORM, opts.notice ?? null));
+    const awaiting = (await waitingIntent(account, loaded)) !== undefined;
+    page(
+      res,
+      opts.status ?? 200,
+      title,
+      pageHtml(invoice, doc, token, opts.form ?? EMPTY_FORM, opts.notice ?? null, awaiting),
+    );
+  }
+
+  /** The invoice's PaymentIntent when it waits for 3-D Secure. */
+  async function waitingIntent(account: Account, loaded: LoadedInvoice): Promise<string | undefined> {
+    const id = loaded.state.paymentIntent;
+    if (!id || (loaded.invoice.status !== 'open' && loaded.invoice.status !== 'uncollectible')) return undefined;
+    const pi = await readJson<{ status: string }>(deps.store, account.id, id);
+    return pi?.status === 'requires_action' ? id : undefined;
+  }
+
+  /** Sends the customer to authenticate the waiting payment, to come back to this page. */
+  async function handleAuthenticate(res: ServerResponse, token: string): Promise<void> {
+    const found = await find(token);
+    if (!found) return notFound(res);
+    const { account, loaded } = found;
+    const id = await waitingIntent(account, loaded);
+    if (!id) return show(res, account, loaded, token, { status: 409 });
+    const origin = deps.origin();
+    const url = await deps.store.transaction(async (tx) => {
+      const ctx: MutationContext = {
+        account,
+        tx,
+        clock: accountClock(deps.clock, account),
+        origin,
+        request: null,
+        events: deps.events,
+        dueNow: [],
+      };
+      const intent = await loadIntent(ctx, id);
+      intent.internal.returnUrl = loaded.invoice.hosted_invoice_url ?? `${origin}${INVOICE_PAGE_PREFIX}${token}`;
+      await saveIntent(ctx, intent);
+      return authenticationUrl(origin, account.id, intent.object.id, intent.object.client_secret);
+    });
+    page(res, 303, 'Redirecting', '<h1>Authenticate your payment</h1>\n<p>Continue to 3D Secure.</p>', {
+      Location: url,
+    });
   }
 
   async function pdf(res: ServerResponse, account: Account, loaded: LoadedInvoice): Promise<void> {
@@ -675,16 +734,17 @@ export function createInvoicePages(
         else await creditNotePdf(res, m[1] as string, m[2] as string);
         return true;
       }
-      const m = /^\/invoice\/([A-Za-z0-9_]+)(\/pdf|\/pay)?$/.exec(path);
+      const m = /^\/invoice\/([A-Za-z0-9_]+)(\/pdf|\/pay|\/authenticate)?$/.exec(path);
       if (!m) {
         notFound(res);
         return true;
       }
       const token = m[1] as string;
       const action = m[2];
-      if (action === '/pay') {
-        if (method === 'POST') await handlePay(req, res, token);
-        else message(res, 405, 'Method not allowed', 'Pay from the invoice page.');
+      if (action === '/pay' || action === '/authenticate') {
+        if (method !== 'POST') message(res, 405, 'Method not allowed', 'Pay from the invoice page.');
+        else if (action === '/pay') await handlePay(req, res, token);
+        else await handleAuthenticate(res, token);
         return true;
       }
       if (method !== 'GET' && method !== 'HEAD') {

@@ -220,6 +220,44 @@ describe('hosted invoice page in a browser', { skip: noBrowser }, () => {
     assert.ok(types.includes('invoice.payment_action_required'), types.join(', '));
   });
 
+  it('lets the customer authenticate a payment already waiting for 3-D Secure', async () => {
+    const s = server.stripe(newSecretKey());
+    const customer = await s.customers.create({ name: 'Erika Mustermann', email: 'erika@example.com' });
+    const draft = await s.invoices.create({ customer: customer.id, collection_method: 'charge_automatically' });
+    await s.invoiceItems.create({
+      customer: customer.id,
+      invoice: draft.id,
+      currency: 'usd',
+      amount: 2000,
+      description: 'Workshop',
+    });
+    await s.invoices.finalizeInvoice(draft.id);
+    const waiting = await s.invoices.pay(draft.id, {
+      payment_method: 'pm_card_authenticationRequired',
+      off_session: false,
+    });
+    assert.equal(waiting.status, 'open');
+    const page = await (browser as Browser).newPage({ viewport: { width: 900, height: 900 } });
+    try {
+      await page.goto(waiting.hosted_invoice_url as string);
+      assert.match(await text(page, '#auth-heading'), /Confirm your payment/);
+      await shot(page, 'invoice-awaiting-authentication');
+      await Promise.all([
+        page.waitForURL('**/sandbank/3ds/**'),
+        page.getByRole('button', { name: 'Authenticate payment' }).click(),
+      ]);
+      await Promise.all([
+        page.waitForURL(`${waiting.hosted_invoice_url}?**`),
+        page.getByRole('button', { name: 'Complete authentication' }).click(),
+      ]);
+      assert.equal(await text(page, '.pill'), 'Paid');
+      assert.equal(await page.locator('#auth-heading').count(), 0);
+    } finally {
+      await page.close();
+    }
+    assert.equal((await s.invoices.retrieve(draft.id)).status, 'paid');
+  });
+
   it('shows a failed authentication and a decline with Stripe’s messages, and the invoice stays open', async () => {
     const { s, invoice } = await sentInvoice();
     const page = await (browser as Browser).newPage({ viewport: { width: 900, height: 900 } });
