@@ -384,3 +384,40 @@ describe('pending_if_incomplete', () => {
     assert.equal((await subEvents()).at(-1), 'customer.subscription.pending_update_expired');
   });
 });
+
+describe('invoice previews', () => {
+  it('create_preview shows the next renewal, and a proposed change with its prorations', async () => {
+    const stripe = account();
+    const { customer, clock } = await clockCustomer(stripe);
+    const price = await recurringPrice(stripe, { unit_amount: 1000, name: 'Basic' });
+    const pricier = await recurringPrice(stripe, { unit_amount: 2000, name: 'Plus' });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const at = T0 + 10 * DAY;
+    await advanceClock(stripe, clock.id, at);
+
+    const next = await stripe.invoices.createPreview({ subscription: sub.id });
+    assert.equal(next.billing_reason, 'upcoming');
+    assert.equal(next.total, 1000);
+    assert.deepEqual(next.lines.data[0]?.period, { start: addMonths(T0, 1), end: addMonths(T0, 2) });
+
+    const change = await stripe.invoices.createPreview({
+      subscription: sub.id,
+      subscription_details: { items: [{ id: item.id, price: pricier.id }], proration_date: at },
+    });
+    const credit = -prorated(1000, 21 * DAY, 31 * DAY);
+    const charge = prorated(2000, 21 * DAY, 31 * DAY);
+    assert.deepEqual(
+      change.lines.data.map((l) => [l.amount, l.description]),
+      [
+        [credit, 'Unused time on Basic after 11 Jan 2030'],
+        [charge, 'Remaining time on Plus after 11 Jan 2030'],
+        [2000, '1 × Plus (at $20.00 / month)'],
+      ],
+    );
+    assert.equal(change.total, credit + charge + 2000);
+    // Nothing changed.
+    assert.equal((await stripe.subscriptions.retrieve(sub.id)).items.data[0]?.price.id, price.id);
+    assert.deepEqual(await pendingItems(stripe, customer.id), []);
+  });
+});

@@ -44,7 +44,7 @@ export interface DraftOptions {
   pause?: 'keep_as_draft' | 'mark_uncollectible' | 'void' | null;
 }
 
-function lineInput(sub: Subscription, line: SubscriptionLine): SubscriptionLineInput {
+export function lineInput(sub: Subscription, line: SubscriptionLine): SubscriptionLineInput {
   return {
     subscription: sub.id,
     subscriptionItem: line.subscriptionItem,

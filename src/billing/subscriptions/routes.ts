@@ -21,6 +21,9 @@ import { cancelSubscription, deleteSubscriptionDiscount, resumeSubscription, upd
 
 export { subscriptionJobHandlers } from './lifecycle.js';
 
+// Registers the subscription lines of invoice previews.
+import './preview.js';
+
 const json = (o: object) => o as unknown as Json;
 
 export const subscriptionSearch: SearchableResource = {
