@@ -190,6 +190,8 @@ export class Scheduler implements ClockRunner {
           const jobCtx: MutationContext = { ...this.jobContext(ctx, job), dueNow: [] };
           await handler(jobCtx, job, this);
           await this.runDueNow(jobCtx);
+          // Deleted at once, not with the batch: a later job of the batch may schedule the same
+          // target `once`, which a finished job still in the table would swallow.
           await ctx.tx.deleteJob(job.seq);
           // Work it scheduled before the next claimed job runs first: the rest is claimed again later.
           const next = jobs[i + 1];
