@@ -6,11 +6,16 @@
  * declines are not retried. Also the settings endpoint itself.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import type Stripe from 'stripe';
 import { http, newSecretKey, startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
+
+const exec = promisify(execFile);
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 before(async () => {
   server = await startServer();
@@ -83,6 +88,43 @@ describe('billing settings', () => {
     assert.equal(badWindow.status, 400);
     const badEnd = await settings(key, 'subscription_end=explode');
     assert.equal(badEnd.status, 400);
+  });
+});
+
+describe('sandbank billing settings', () => {
+  it('shows and updates the settings of a running server; refusals exit 1, usage mistakes 2', async () => {
+    const { key } = account();
+    const cli = (...args: string[]) =>
+      exec(process.execPath, [
+        '--import',
+        'tsx',
+        MAIN,
+        'billing',
+        'settings',
+        ...args,
+        '--api-key',
+        key,
+        '--url',
+        server.url,
+      ]);
+    const shown = JSON.parse((await cli('show')).stdout);
+    assert.deepEqual(shown.payment_retries, { tries: 8, window_days: 14 });
+    const updated = JSON.parse(
+      (await cli('update', '--retries', '5', '--window-days', '21', '--subscription-end', 'unpaid')).stdout,
+    );
+    assert.deepEqual(updated.payment_retries, { tries: 5, window_days: 21 });
+    assert.equal(updated.subscription_end, 'unpaid');
+    assert.equal((await settings(key)).json.subscription_end, 'unpaid');
+    await assert.rejects(cli('update', '--retries', '12'), (err: { code?: number; stderr?: string }) => {
+      assert.equal(err.code, 1);
+      assert.match(err.stderr ?? '', /between 1 and 8/);
+      return true;
+    });
+    await assert.rejects(cli('update', '--retries', 'many'), (err: { code?: number; stderr?: string }) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stderr ?? '', /invalid --retries/);
+      return true;
+    });
   });
 });
 
