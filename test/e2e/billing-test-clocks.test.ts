@@ -158,6 +158,10 @@ describe('test clocks: the object', () => {
     await expectInvalid(stripe.testHelpers.testClocks.create({ frozen_time: 'soon' as never }), {
       param: 'frozen_time',
     });
+    // A time past what SDKs can hold as a date (year 9999) is refused.
+    await expectInvalid(stripe.testHelpers.testClocks.create({ frozen_time: 10_000_000_000_000 }), {
+      param: 'frozen_time',
+    });
     await expectInvalid(stripe.testHelpers.testClocks.advance('clock_missing', { frozen_time: T0 }), {
       statusCode: 404,
       message: "No such test_clock: 'clock_missing'",
