@@ -37,8 +37,9 @@ interface Setup {
 async function openInvoice(
   items: { unit_amount: number; quantity?: number; description?: string; tax_rates?: string[] }[],
   s = stripe(),
+  existing?: Stripe.Customer,
 ): Promise<Setup> {
-  const customer = await s.customers.create({ email: 'jenny@example.com', name: 'Jenny Rosen' });
+  const customer = existing ?? (await s.customers.create({ email: 'jenny@example.com', name: 'Jenny Rosen' }));
   const draft = await s.invoices.create({
     customer: customer.id,
     collection_method: 'send_invoice',
@@ -213,6 +214,15 @@ describe('credit notes on a paid invoice (post-payment)', () => {
     await expectInvalid(s.creditNotes.voidCreditNote(cn.id), { message: /already been voided/ });
     const events = await s.events.list({ type: 'credit_note.voided' });
     assert.equal((events.data[0]?.data.object as Stripe.CreditNote | undefined)?.id, cn.id);
+  });
+
+  it('puts credit_amount toward the customer’s next invoice', async () => {
+    const { s, invoice, customer } = await paidInvoice([{ unit_amount: 3000 }]);
+    await s.creditNotes.create({ invoice: invoice.id, amount: 1200, credit_amount: 1200 });
+    const next = await openInvoice([{ unit_amount: 2000 }], s, customer);
+    assert.equal(next.invoice.starting_balance, -1200);
+    assert.equal(next.invoice.amount_due, 800);
+    assert.equal(((await s.customers.retrieve(customer.id)) as Stripe.Customer).balance, 0);
   });
 
   it('links a refund made before, once', async () => {
