@@ -252,6 +252,21 @@ describe('automatic collection', () => {
       pending_invoice_items_behavior: 'include',
     });
     await stripe.invoices.finalizeInvoice(invoice.id);
+    const auto = await stripe.invoices.create({
+      customer: customer.id,
+      collection_method: 'send_invoice',
+      days_until_due: 3,
+      auto_advance: true,
+    });
+    await stripe.invoices.addLines(auto.id, { lines: [{ amount: 400 }] });
+    // Automatic collection finalises it an hour later and sends it.
+    await advance(key, 3600);
+    assert.deepEqual(await invoiceEvents(stripe, auto.id), [
+      'invoice.created',
+      'invoice.updated',
+      'invoice.finalized',
+      'invoice.sent',
+    ]);
     const paidOne = await stripe.invoices.create({
       customer: customer.id,
       collection_method: 'send_invoice',

@@ -608,6 +608,10 @@ export async function finalizeInvoice(
     const dueAt = Math.max(dueDate, now);
     await scheduleJob(cctx, { dueAt, kind: JOB_OVERDUE, target: invoice.id, payload: { at: dueDate } });
   }
+  // With automatic collection Stripe emails a send_invoice invoice once it is finalised.
+  if (loaded.invoice.collection_method === 'send_invoice' && loaded.invoice.auto_advance) {
+    await emitEvent(cctx, 'invoice.sent', loaded.invoice);
+  }
   await notify('finalized', cctx, loaded.invoice);
   return loaded.invoice;
 }
@@ -621,7 +625,11 @@ export async function sendInvoice(ctx: MutationContext, id: string): Promise<Inv
   if (current.collection_method !== 'send_invoice') {
     throw invalidRequest("You can only manually send an invoice if its collection method is 'send_invoice'.");
   }
-  if (current.status === 'draft') await finalizeInvoice(ctx, id);
+  if (current.status === 'draft') {
+    const finalized = await finalizeInvoice(ctx, id);
+    // An auto-advancing invoice was sent by its finalisation (or paid, with nothing due).
+    if (finalized.auto_advance || finalized.status !== 'open') return finalized;
+  }
   const { loaded, ctx: cctx } = await openInvoice(ctx, id);
   requireInvoiceStatus(loaded.invoice, 'send');
   await emitEvent(cctx, 'invoice.sent', loaded.invoice);
