@@ -230,7 +230,14 @@ describe('invoice lifecycle', () => {
       numbers.push((await stripe.invoices.finalizeInvoice(inv.id)).number as string);
     }
     assert.deepEqual(numbers, [`${customer.invoice_prefix}-0001`, `${customer.invoice_prefix}-0002`]);
-    assert.equal(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).next_invoice_sequence, 3);
+    // Finalisation freezes the customer's tax IDs on the invoice.
+    await stripe.customers.createTaxId(customer.id, { type: 'eu_vat', value: 'DE123456789' });
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 1000, currency: 'usd' });
+    const third = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' });
+    assert.deepEqual(third.customer_tax_ids, []);
+    const final = await stripe.invoices.finalizeInvoice(third.id);
+    assert.deepEqual(final.customer_tax_ids, [{ type: 'eu_vat', value: 'DE123456789' }]);
+    assert.equal(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).next_invoice_sequence, 4);
   });
 
   it('an invoice with nothing due is paid at finalisation', async () => {
@@ -467,6 +474,12 @@ describe('drafts, lines and refusals', () => {
     assert.equal(page.has_more, true);
     const next = await stripe.invoices.listLineItems(inv.id, { limit: 1, starting_after: page.data[0]?.id as string });
     assert.equal(next.data[0]?.id, second.id);
+    const back = await stripe.invoices.listLineItems(inv.id, { ending_before: second.id });
+    assert.deepEqual(
+      back.data.map((l) => l.id),
+      [first.id],
+    );
+    assert.equal(back.has_more, false);
     const removed = await stripe.invoices.removeLines(inv.id, { lines: [{ id: first.id, behavior: 'unassign' }] });
     assert.equal(removed.total, 1500);
     assert.equal((await stripe.invoiceItems.retrieve(pending.id)).invoice, null);

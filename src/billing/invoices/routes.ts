@@ -149,17 +149,22 @@ export const invoiceOperations: Operation[] = [
     handler: async (ctx, input, { id }) => {
       const { state } = await loadInvoiceState(ctx.reader, ctx.account.id, id as string);
       const url = `/v1/invoices/${id}/lines`;
-      // Lines are in invoice order (not newest first); cursors are line ids within this invoice.
-      let lines = state.lines;
-      if (input.starting_after) {
-        const i = lines.findIndex((l) => l.id === input.starting_after);
-        lines = i >= 0 ? lines.slice(i + 1) : [];
-      } else if (input.ending_before) {
-        const i = lines.findIndex((l) => l.id === input.ending_before);
-        lines = i >= 0 ? lines.slice(Math.max(0, i - (input.limit ?? 10)), i) : [];
-      }
+      // Lines are in invoice order; cursors are line ids within this invoice.
       const limit = input.limit ?? 10;
-      return json({ object: 'list', data: lines.slice(0, limit), has_more: lines.length > limit, url });
+      const all = state.lines;
+      let page = all.slice(0, limit);
+      let hasMore = all.length > limit;
+      if (input.starting_after) {
+        const rest = all.slice(all.findIndex((l) => l.id === input.starting_after) + 1 || all.length);
+        page = rest.slice(0, limit);
+        hasMore = rest.length > limit;
+      } else if (input.ending_before) {
+        const i = all.findIndex((l) => l.id === input.ending_before);
+        const before = i >= 0 ? all.slice(0, i) : [];
+        page = before.slice(Math.max(0, before.length - limit));
+        hasMore = before.length > limit;
+      }
+      return json({ object: 'list', data: page, has_more: hasMore, url });
     },
   }),
   ...(

@@ -11,6 +11,7 @@
 import { balanceTransactionFields, CUSTOMER_BALANCE_TRANSACTION } from '../../customers/balance-transactions/object.js';
 import { recordBalanceChange } from '../../customers/balance-transactions/service.js';
 import { CUSTOMER, type Customer, customerIndexFields } from '../../customers/object.js';
+import { TAX_ID, type TaxId } from '../../customers/tax-ids/object.js';
 import { emitEvent } from '../../events/outbox.js';
 import { requireCurrency } from '../../money/currencies.js';
 import { invalidRequest } from '../../platform/errors.js';
@@ -164,6 +165,15 @@ function copyCustomerDetails(invoice: Invoice, customer: Customer): void {
   invoice.customer_phone = customer.phone;
   invoice.customer_shipping = customer.shipping ? structuredClone(customer.shipping) : null;
   invoice.customer_tax_exempt = customer.tax_exempt;
+}
+
+/** The customer's tax IDs as a finalised invoice freezes them (`{type, value}`, oldest first). */
+async function customerTaxIds(ctx: MutationContext, customer: string): Promise<{ type: string; value: string }[]> {
+  const page = await ctx.tx.listObjects({ account: ctx.account.id, type: TAX_ID, limit: 100, equals: { customer } });
+  return page.rows
+    .map((r) => JSON.parse(r.json) as TaxId)
+    .reverse()
+    .map((t) => ({ type: t.type, value: t.value }));
 }
 
 /** The customer's own discount (`customer.discount`), when the catalog has given it one. */
@@ -526,6 +536,7 @@ export async function finalizeInvoice(
     customer.next_invoice_sequence += 1;
   }
   copyCustomerDetails(invoice, customer);
+  invoice.customer_tax_ids = await customerTaxIds(ctx, customer.id);
 
   // The customer's balance settles against the total: credit lowers what is due, a debit adds to it.
   invoice.starting_balance = customer.balance;
