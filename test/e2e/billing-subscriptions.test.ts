@@ -173,25 +173,32 @@ describe('a monthly subscription with a 14-day trial, advanced 13 months', () =>
     );
     const types = events.map((e) => e.type);
     const cycle = [
+      'invoice.upcoming',
       'customer.subscription.updated',
       'invoice.created',
       'invoice.finalized',
       'invoice.paid',
       'invoice.payment_succeeded',
     ];
-    assert.deepEqual(types.slice(0, 7), [
+    assert.deepEqual(types.slice(0, 6), [
       'customer.subscription.created',
       'invoice.created',
       'invoice.finalized',
       'invoice.paid',
       'invoice.payment_succeeded',
       'customer.subscription.trial_will_end',
-      'customer.subscription.updated',
     ]);
     assert.deepEqual(types.slice(6), Array.from({ length: 13 }, () => cycle).flat());
+    // `invoice.upcoming` three days before each renewal: the invoice to come, without an id.
+    const upcoming = events[6] as Stripe.Event;
+    assert.equal(upcoming.created, trialEnd - 3 * DAY);
+    const preview = upcoming.data.object as Stripe.Invoice;
+    assert.equal(preview.id, undefined);
+    assert.equal(preview.amount_due, 1500);
+    assert.equal(preview.parent?.subscription_details?.subscription, sub.id);
     const willEnd = events[5] as Stripe.Event;
     assert.equal(willEnd.created, trialEnd - 3 * DAY);
-    const trialOver = events[6] as Stripe.Event;
+    const trialOver = events[7] as Stripe.Event;
     assert.equal(trialOver.created, trialEnd);
     assert.equal((trialOver.data.object as Stripe.Subscription).status, 'active');
     assert.equal((trialOver.data.previous_attributes as { status?: string }).status, 'trialing');

@@ -21,10 +21,12 @@
  */
 import type { Customer } from '../../customers/object.js';
 import { CUSTOMER } from '../../customers/object.js';
+import { emitEvent } from '../../events/outbox.js';
 import { loadObject } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { type JobHandler, scheduleJob } from '../../platform/scheduler.js';
 import type { Invoice } from '../invoices/object.js';
+import { createInvoicePreview } from '../invoices/preview.js';
 import { onCustomerClock } from '../test-clocks/context.js';
 import { periodAround } from './cycle.js';
 import { emitSubscriptionEvent, holdEvents } from './events.js';
@@ -45,6 +47,11 @@ const DAY = 86_400;
 /** `customer.subscription.trial_will_end` comes this long before the trial ends. */
 export const TRIAL_WILL_END_NOTICE = 3 * DAY;
 const INCOMPLETE_EXPIRY = 23 * 3600;
+/**
+ * `invoice.upcoming` comes this long before a renewal (Stripe: the account's "upcoming renewal
+ * events" setting, 3 days unless changed).
+ */
+export const UPCOMING_NOTICE = 3 * DAY;
 
 /**
  * Subscriptions whose invoice is being collected by a request in this process (creation, an update
@@ -82,6 +89,20 @@ export async function scheduleLifecycle(
       target: sub.id,
       payload: { trial_end: sub.trial_end },
     });
+  }
+  // `invoice.upcoming` a few days before an automatically charged renewal.
+  if (sub.status !== 'paused' && sub.collection_method === 'charge_automatically') {
+    const notice = periodEnd - UPCOMING_NOTICE;
+    if (notice > ctx.clock.now()) {
+      // One notice per renewal however often the subscription is rescheduled (`once` per target).
+      await scheduleJob(ctx, {
+        dueAt: notice,
+        kind: 'subscription.upcoming',
+        target: `upcoming:${sub.id}:${periodEnd}`,
+        payload: { subscription: sub.id, at: periodEnd },
+        once: true,
+      });
+    }
   }
   if (sub.cancel_at !== null && sub.cancel_at < periodEnd) {
     await scheduleJob(ctx, {
@@ -245,6 +266,18 @@ const trialWillEnd: JobHandler = async (ctx, job) => {
   await emitSubscriptionEvent(ctx, 'trial_will_end', sub);
 };
 
+/** `subscription.upcoming`: the renewal's invoice as it would be now, without an id (Stripe's `invoice.upcoming`). */
+const upcoming: JobHandler = async (jobCtx, job) => {
+  const { subscription, at } = job.payload as { subscription: string; at: number };
+  const { sub } = await loadSubscription(jobCtx.tx, jobCtx.account.id, subscription);
+  if (ENDED.has(sub.status) || sub.status === 'paused' || currentPeriodEnd(sub) !== at) return;
+  if (sub.cancel_at_period_end || (sub.cancel_at !== null && sub.cancel_at <= at)) return;
+  const ctx = await onCustomerClock(jobCtx, await customerOf(jobCtx, sub));
+  const preview = (await createInvoicePreview(ctx, { subscription: sub.id })) as unknown as Record<string, unknown>;
+  const { id: _id, ...withoutId } = preview;
+  await emitEvent(ctx, 'invoice.upcoming', withoutId as { object: string });
+};
+
 /** `subscription.cancel_at`: the requested cancellation time came (inside a period). */
 const cancelAt: JobHandler = async (jobCtx, job) => {
   const at = (job.payload as { at: number }).at;
@@ -301,6 +334,7 @@ export const subscriptionJobHandlers: Record<string, JobHandler> = {
   'subscription.pending_update_expire': pendingUpdateExpire,
   'subscription.cycle': cycle,
   'subscription.trial_will_end': trialWillEnd,
+  'subscription.upcoming': upcoming,
   'subscription.cancel_at': cancelAt,
   'subscription.expire': expire,
   'subscription.resume_collection': resumeCollection,
