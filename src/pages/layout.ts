@@ -50,7 +50,7 @@ table.totals { width: min(320px, 100%); margin-left: auto; }
 table.totals td { padding: 6px 0; }
 table.totals tr.strong td { font-weight: 650; border-bottom: 0; }
 form { display: grid; gap: 10px; margin: 0; }
-.field { display: grid; gap: 4px; }
+.field { display: grid; gap: 4px; align-content: start; }
 .field label { font-size: 13px; font-weight: 600; }
 .field input { font: inherit; padding: 9px 12px; border: 1px solid #cfd7df; border-radius: var(--radius); width: 100%;
   font-variant-numeric: tabular-nums; }
@@ -58,7 +58,7 @@ form { display: grid; gap: 10px; margin: 0; }
 .field .hint { font-size: 12px; color: var(--muted); }
 .field[data-invalid] input { border-color: var(--danger); }
 .field .error { font-size: 12px; color: var(--danger); }
-.fields2 { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }
+.fields2 { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; align-items: start; }
 button, .button { font: inherit; font-weight: 600; padding: 11px 16px; border-radius: var(--radius); cursor: pointer;
   border: 1px solid transparent; text-align: center; text-decoration: none; display: inline-block; }
 .complete, .primary { background: var(--accent); color: #fff; }
