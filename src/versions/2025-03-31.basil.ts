@@ -393,6 +393,18 @@ export const changes: VersionChange[] = [
   },
   {
     version: VERSION,
+    object: 'subscription_schedule',
+    describe: 'Removes `coupon` from subscription schedule phases (use `discounts`)',
+    downgrade(schedule) {
+      for (const phase of (schedule.phases as Json[] | undefined) ?? []) {
+        if (phase.coupon !== undefined) continue;
+        const first = (phase.discounts as Json[] | undefined)?.[0];
+        setField(phase, 'coupon', first?.coupon ?? null);
+      }
+    },
+  },
+  {
+    version: VERSION,
     object: 'price',
     describe: 'Removes `recurring.aggregate_usage` from Price (metered usage is aggregated by meters)',
     downgrade(price) {

@@ -15,7 +15,7 @@ export function setField(object: Json, key: string, value: unknown): void {
   const { id, object: type, ...rest } = object;
   for (const k of Object.keys(object)) delete object[k];
   if (id !== undefined) object.id = id;
-  object.object = type;
+  if (type !== undefined) object.object = type;
   for (const k of Object.keys(rest).sort()) object[k] = rest[k];
 }
 

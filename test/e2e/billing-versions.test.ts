@@ -166,6 +166,12 @@ describe('stripe-node 16 (2024-06-20)', () => {
     const charge = await old.charges.retrieve(retrieved.charge);
     assert.equal(charge.invoice, invoice.id);
 
+    // A schedule's phases name their coupon (basil moved it to `discounts`).
+    const schedule = await server.stripe(key).subscriptionSchedules.create({ from_subscription: subscription.id });
+    const oldSchedule = await old.subscriptionSchedules.retrieve(schedule.id);
+    assert.equal(oldSchedule.phases[0].coupon, null);
+    assert.ok('coupon' in oldSchedule.phases[0]);
+
     const expanded = await old.invoices.retrieve(invoice.id, { expand: ['subscription', 'charge'] });
     assert.equal(expanded.subscription.id, subscription.id);
     assert.equal(typeof expanded.subscription.current_period_end, 'number');

@@ -218,6 +218,15 @@ export const product = (over: Json = {}): Json => ({
   ...over,
 });
 
+export const subscriptionSchedule = (over: Json = {}): Json => ({
+  id: 'sub_sched_1',
+  object: 'subscription_schedule',
+  created: 20,
+  phases: [{ discounts: [{ coupon: 'co_1', discount: null, promotion_code: null }], end_date: 200, start_date: 100 }],
+  status: 'active',
+  ...over,
+});
+
 /** What the billing samples reference, for a memory VersionSource. */
 export const BILLING_STORE: Json[] = [
   coupon,
@@ -232,6 +241,7 @@ export const BILLING_STORE: Json[] = [
 export const BILLING_SAMPLES: Record<string, () => Json> = {
   subscription,
   subscription_item: subscriptionItem,
+  subscription_schedule: subscriptionSchedule,
   invoice,
   line_item: lineItem,
   invoiceitem: invoiceItem,
