@@ -204,3 +204,83 @@ describe('a monthly subscription with a 14-day trial, advanced 13 months', () =>
     assert.equal((trialOver.data.previous_attributes as { status?: string }).status, 'trialing');
   });
 });
+
+describe('billing cycle anchors', () => {
+  it('billing_cycle_anchor_config bills a prorated first period up to the anchor day, then whole months', async () => {
+    const stripe = account();
+    const { customer, clock } = await clockCustomer(stripe);
+    const price = await recurringPrice(stripe, { unit_amount: 1000 });
+    const sub = checkSubscription(
+      await stripe.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: price.id }],
+        billing_cycle_anchor_config: { day_of_month: 15 },
+      }),
+    );
+    const anchor = T0 + 14 * DAY; // 15 January 2030, 00:00 (the start's time of day)
+    assert.equal(sub.billing_cycle_anchor, anchor);
+    assert.equal(sub.billing_cycle_anchor_config?.day_of_month, 15);
+    assert.deepEqual([sub.items.data[0]?.current_period_start, sub.items.data[0]?.current_period_end], [T0, anchor]);
+    const first = await stripe.invoices.retrieve(sub.latest_invoice as string);
+    // 14 of the 31 days from 15 December to 15 January: 1000 × 14 / 31 = 451.6… → 452.
+    assert.equal(first.amount_paid, 452);
+    await advanceClock(stripe, clock.id, anchor + 2 * 3600);
+    const renewal = (await invoicesOf(stripe, customer.id)).at(-1) as Stripe.Invoice;
+    assert.equal(renewal.amount_paid, 1000);
+    assert.deepEqual(renewal.lines.data[0]?.period, { start: anchor, end: addMonths(anchor, 1) });
+  });
+
+  it('a month-end anchor renews on the last day of shorter months', async () => {
+    const stripe = account();
+    const jan31 = T0 + 30 * DAY;
+    const { customer, clock } = await clockCustomer(stripe, { at: jan31 });
+    const price = await recurringPrice(stripe);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const feb28 = Date.UTC(2030, 1, 28) / 1000;
+    assert.equal(sub.items.data[0]?.current_period_end, feb28);
+    await advanceClock(stripe, clock.id, feb28 + 2 * 3600);
+    const renewed = await stripe.subscriptions.retrieve(sub.id);
+    assert.equal(renewed.items.data[0]?.current_period_end, Date.UTC(2030, 2, 31) / 1000);
+  });
+});
+
+describe('lists and search', () => {
+  it('lists by customer, price, status, test clock and period; searches by status and metadata', async () => {
+    const stripe = account();
+    const { customer, clock } = await clockCustomer(stripe);
+    const a = await recurringPrice(stripe);
+    const b = await recurringPrice(stripe, { unit_amount: 2000 });
+    const s1 = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: a.id }],
+      metadata: { plan: 'starter' },
+    });
+    const s2 = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: b.id }],
+      trial_period_days: 5,
+    });
+    const ids = async (params: Stripe.SubscriptionListParams) =>
+      (await stripe.subscriptions.list(params)).data.map((s) => s.id);
+    assert.deepEqual(await ids({ customer: customer.id }), [s2.id, s1.id]);
+    assert.deepEqual(await ids({ price: b.id }), [s2.id]);
+    assert.deepEqual(await ids({ status: 'trialing' }), [s2.id]);
+    assert.deepEqual(await ids({ test_clock: clock.id }), [s2.id, s1.id]);
+    assert.deepEqual(await ids({ current_period_end: { lte: T0 + 6 * DAY } }), [s2.id]);
+    await stripe.subscriptions.cancel(s1.id);
+    assert.deepEqual(await ids({ customer: customer.id }), [s2.id]);
+    assert.deepEqual(await ids({ customer: customer.id, status: 'ended' }), [s1.id]);
+    assert.deepEqual(await ids({ customer: customer.id, status: 'all' }), [s2.id, s1.id]);
+
+    const found = await stripe.subscriptions.search({ query: "status:'canceled' AND metadata['plan']:'starter'" });
+    assert.deepEqual(
+      found.data.map((s) => s.id),
+      [s1.id],
+    );
+    const trialing = await stripe.subscriptions.search({ query: "status:'trialing'" });
+    assert.deepEqual(
+      trialing.data.map((s) => s.id),
+      [s2.id],
+    );
+  });
+});
