@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Stripe from 'stripe';
-import { newSecretKey, startServer, type TestServer } from '../support/server.js';
+import { newSecretKey, sdk, startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 
@@ -142,6 +142,32 @@ describe('invoice amounts', () => {
     assert.equal(done.ending_balance, -3820);
     assert.equal(done.status, 'paid');
     assert.equal(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).balance, -3820);
+  });
+});
+
+describe('the customer’s discount', () => {
+  it('applies to the next invoice; a once coupon is used up by it', async () => {
+    const key = newSecretKey();
+    const stripe = server.stripe(key);
+    // Customer-level coupons are set through the older API (basil removed the parameter).
+    const old = sdk(server.port, key, { apiVersion: '2024-06-20' as Stripe.LatestApiVersion });
+    const once = await stripe.coupons.create({ percent_off: 20, duration: 'once' });
+    const customer = await old.customers.create({ coupon: once.id } as Stripe.CustomerCreateParams);
+    const discount = (customer as unknown as { discount: { id: string } }).discount;
+    assert.ok(discount?.id);
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 2500, currency: 'usd' });
+    const draft = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' });
+    assert.deepEqual(draft.discounts, [discount.id]);
+    // 2500 − 20% = 2000.
+    assert.equal(draft.total, 2000);
+    const open = await stripe.invoices.finalizeInvoice(draft.id);
+    assert.equal(open.total, 2000);
+    assert.equal(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).discount, null);
+    // The next invoice has no discount.
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 2500, currency: 'usd' });
+    const next = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' });
+    assert.deepEqual(next.discounts, []);
+    assert.equal(next.total, 2500);
   });
 });
 

@@ -11,6 +11,7 @@ import type { MutationContext } from '../../platform/operation.js';
 import type { Reader, Transaction } from '../../store/store.js';
 import { loadCoupon } from '../coupons/load.js';
 import type { Coupon } from '../coupons/object.js';
+import { DISCOUNT, type Discount } from '../discounts/object.js';
 import { loadDiscount } from '../discounts/service.js';
 import type { InvoiceItem } from '../invoice-items/object.js';
 import { TAX_RATE, type TaxRate } from '../tax-rates/object.js';
@@ -207,7 +208,11 @@ async function discountCoupons(
   const out = new Map<string, Coupon>(known);
   for (const id of ids) {
     if (out.has(id)) continue;
-    const discount = await loadDiscount(reader, account, id);
+    // A discount removed since (a customer's, a subscription's) still discounts the invoices it
+    // was applied to: its stored tombstone keeps the coupon.
+    const row = await reader.getObject(account, id);
+    const discount =
+      row && row.type === DISCOUNT ? (JSON.parse(row.json) as Discount) : await loadDiscount(reader, account, id);
     out.set(id, await loadCoupon(reader, account, discount.source.coupon));
   }
   return out;

@@ -21,7 +21,8 @@ import { loadObject, saveObject, sortFields } from '../../platform/objects.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { scheduleJob } from '../../platform/scheduler.js';
 import type { Reader, Transaction } from '../../store/store.js';
-import { type DiscountInput, resolveDiscounts } from '../discounts/service.js';
+import { loadCoupon } from '../coupons/load.js';
+import { type DiscountInput, deleteDiscount, resolveDiscounts } from '../discounts/service.js';
 import { INVOICE_ITEM, type InvoiceItem } from '../invoice-items/object.js';
 import {
   assignInvoiceItem,
@@ -573,11 +574,23 @@ export async function finalizeInvoice(
     });
     invoice.ending_balance = customer.balance;
   }
+  // The customer's own discount with a `once` coupon is used up by this invoice.
+  const own = customer.discount;
+  let usedUp: typeof own = null;
+  if (own && invoice.discounts.includes(own.id)) {
+    const coupon = await loadCoupon(ctx.tx, ctx.account.id, own.source.coupon);
+    if (coupon.duration === 'once') {
+      await deleteDiscount(cctx, own.id);
+      customer.discount = null;
+      usedUp = own;
+    }
+  }
   const customerData = sortFields(customer);
   await saveObject(ctx.tx, ctx.account.id, CUSTOMER, customerData, {
     update: true,
     fields: customerIndexFields(customerData),
   });
+  if (usedUp) await emitEvent(cctx, 'customer.discount.deleted', usedUp);
 
   transitionInvoice(invoice, 'open');
   invoice.status_transitions.finalized_at = now;
