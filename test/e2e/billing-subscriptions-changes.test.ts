@@ -421,3 +421,71 @@ describe('invoice previews', () => {
     assert.deepEqual(await pendingItems(stripe, customer.id), []);
   });
 });
+
+describe('more changes', () => {
+  it('billing_cycle_anchor=now starts a new period now, crediting the unused time', async () => {
+    const stripe = account();
+    const { customer, clock } = await clockCustomer(stripe);
+    const price = await recurringPrice(stripe, { unit_amount: 3100 });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const at = T0 + 10 * DAY;
+    await advanceClock(stripe, clock.id, at);
+    const reset = await stripe.subscriptions.update(sub.id, { billing_cycle_anchor: { type: 'now' } });
+    assert.equal(reset.billing_cycle_anchor, at);
+    assert.equal(reset.items.data[0]?.current_period_start, at);
+    assert.equal(reset.items.data[0]?.current_period_end, addMonths(at, 1));
+    const invoice = await stripe.invoices.retrieve(reset.latest_invoice as string);
+    assert.equal(invoice.billing_reason, 'subscription_update');
+    assert.equal(invoice.amount_paid, 3100 - prorated(3100, 21 * DAY, 31 * DAY));
+  });
+
+  it('trial_end=now ends a trial at once and bills the first period', async () => {
+    const stripe = account();
+    const { customer, clock } = await clockCustomer(stripe);
+    const price = await recurringPrice(stripe, { unit_amount: 900 });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      trial_period_days: 30,
+    });
+    await advanceClock(stripe, clock.id, T0 + 2 * DAY);
+    const ended = await stripe.subscriptions.update(sub.id, { trial_end: 'now' });
+    assert.equal(ended.status, 'active');
+    assert.equal(ended.trial_end, T0 + 2 * DAY);
+    assert.equal(ended.items.data[0]?.current_period_end, addMonths(T0 + 2 * DAY, 1));
+    assert.equal((await stripe.invoices.retrieve(ended.latest_invoice as string)).amount_paid, 900);
+  });
+
+  it('cancel with prorate and invoice_now credits the unused time on a final invoice', async () => {
+    const stripe = account();
+    const { customer, clock } = await clockCustomer(stripe);
+    const price = await recurringPrice(stripe, { unit_amount: 3100 });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    await advanceClock(stripe, clock.id, T0 + 10 * DAY);
+    const canceled = await stripe.subscriptions.cancel(sub.id, { prorate: true, invoice_now: true });
+    assert.equal(canceled.status, 'canceled');
+    const final = await stripe.invoices.retrieve(canceled.latest_invoice as string);
+    assert.equal(final.total, -prorated(3100, 21 * DAY, 31 * DAY));
+    assert.equal(final.status, 'paid');
+    // The credit goes to the customer's balance.
+    assert.equal(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).balance, final.total);
+  });
+
+  it('send_invoice subscriptions are active at once with an open invoice due in days_until_due', async () => {
+    const stripe = account();
+    const { customer } = await clockCustomer(stripe, { card: null });
+    const price = await recurringPrice(stripe);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      collection_method: 'send_invoice',
+      days_until_due: 14,
+    });
+    assert.equal(sub.status, 'active');
+    assert.equal(sub.days_until_due, 14);
+    const invoice = await stripe.invoices.retrieve(sub.latest_invoice as string);
+    assert.equal(invoice.status, 'open');
+    assert.equal(invoice.collection_method, 'send_invoice');
+    assert.equal(invoice.due_date, T0 + 14 * DAY);
+  });
+});
