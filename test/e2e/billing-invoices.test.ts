@@ -118,6 +118,12 @@ describe('invoice items', () => {
       after.data.map((i) => i.id),
       [item.id],
     );
+    // Stripe has no invoiceitem.updated event any more.
+    assert.deepEqual(await eventTypes(stripe, 0, /^invoiceitem\./), [
+      'invoiceitem.created',
+      'invoiceitem.created',
+      'invoiceitem.deleted',
+    ]);
     // A second currency on the same customer is refused.
     await refused(
       stripe.invoiceItems.create({ customer: customer.id, amount: 100, currency: 'eur' }),

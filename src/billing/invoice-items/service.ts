@@ -286,7 +286,11 @@ async function requireEditable(ctx: MutationContext, item: InvoiceItem): Promise
 
 export type UpdateItemInput = Omit<ItemInput, 'currency'>;
 
-/** `POST /v1/invoiceitems/:id`: reprices, redescribes, retaxes; `invoiceitem.updated`. */
+/**
+ * `POST /v1/invoiceitems/:id`: reprices, redescribes, retaxes. No event of its own: Stripe has no
+ * `invoiceitem.updated` any more (its event list has only `.created` and `.deleted`); a draft it
+ * sits on announces the change with `invoice.updated`.
+ */
 export async function updateInvoiceItem(
   ctx: MutationContext,
   id: string,
@@ -295,7 +299,6 @@ export async function updateInvoiceItem(
   const item = await loadInvoiceItem(ctx.tx, ctx.account.id, id, true);
   await requireEditable(ctx, item);
   const cctx = await onCustomerClock(ctx, { test_clock: item.test_clock });
-  const before = structuredClone(item);
   const repriced =
     input.amount != null ||
     input.price != null ||
@@ -343,7 +346,6 @@ export async function updateInvoiceItem(
     item.discounts = discounts.map((d) => d.id);
   }
   await saveObject(ctx.tx, ctx.account.id, INVOICE_ITEM, item, { update: true, fields: invoiceItemFields(item) });
-  await emitEvent(cctx, 'invoiceitem.updated', item, before);
   if (item.invoice) await upsertItemLine(cctx, item.invoice, item);
   return item;
 }
