@@ -10,7 +10,7 @@ import { newId } from '../platform/ids.js';
 import { saveObject, sortFields } from '../platform/objects.js';
 import type { MutationContext } from '../platform/operation.js';
 import { scheduleJob } from '../platform/scheduler.js';
-import type { Account, Job, Reader } from '../store/store.js';
+import type { Account, IndexedFields, Job, Reader } from '../store/store.js';
 
 export const BALANCE_TRANSACTION = 'balance_transaction';
 export const RELEASE_JOB = 'balance.release';
@@ -103,13 +103,22 @@ export async function recordBalanceTransaction(
     status: pending ? 'pending' : 'available',
     type: input.type,
   });
-  await saveObject(ctx.tx, ctx.account.id, BALANCE_TRANSACTION, txn, {
-    fields: { status: txn.status, type: txn.type, source: txn.source, currency: txn.currency },
-  });
+  await saveObject(ctx.tx, ctx.account.id, BALANCE_TRANSACTION, txn, { fields: transactionFields(ctx, txn) });
   if (pending) await scheduleRelease(ctx, availableOn);
   // Funds that are available at once (e.g. pm_card_bypassPending) announce it at once.
   else if (txn.net > 0) await emitEvent(ctx, 'balance.available', await balanceObject(ctx.tx, ctx.account));
   return txn;
+}
+
+/**
+ * A balance transaction's indexed fields. One made on a test clock (a Billing customer's payment)
+ * also names the clock: its funds become available when that clock passes `available_on`, not when
+ * real time does, and the account's own releases leave it alone.
+ */
+function transactionFields(ctx: MutationContext, txn: BalanceTransaction): IndexedFields {
+  const fields: IndexedFields = { status: txn.status, type: txn.type, source: txn.source, currency: txn.currency };
+  if (ctx.testClock) fields.test_clock = ctx.testClock;
+  return fields;
 }
 
 /** One release job per account and `available_on` instant, however many transactions share it. */
@@ -128,7 +137,9 @@ export async function releaseFunds(ctx: MutationContext, _job: Job): Promise<voi
       account: ctx.account.id,
       type: BALANCE_TRANSACTION,
       limit: 100,
-      equals: { status: 'pending' },
+      // A test clock's release frees only that clock's funds; the account's frees only its own.
+      equals: { status: 'pending', ...(ctx.testClock ? { test_clock: ctx.testClock } : {}) },
+      ...(ctx.testClock ? {} : { absent: ['test_clock'] }),
       ...(after ? { after } : {}),
     });
     for (const row of page.rows) {
@@ -137,7 +148,7 @@ export async function releaseFunds(ctx: MutationContext, _job: Job): Promise<voi
       txn.status = 'available';
       await saveObject(ctx.tx, ctx.account.id, BALANCE_TRANSACTION, txn, {
         update: true,
-        fields: { status: txn.status, type: txn.type, source: txn.source, currency: txn.currency },
+        fields: transactionFields(ctx, txn),
       });
       released++;
     }
