@@ -93,6 +93,12 @@ describe('creating a subscription', () => {
       [item.id],
     );
     assert.equal((await stripe.subscriptions.retrieve(sub.id)).status, 'active');
+    const expanded = await stripe.subscriptions.retrieve(sub.id, {
+      expand: ['customer', 'latest_invoice', 'items.data.price.product'],
+    });
+    assert.equal((expanded.customer as Stripe.Customer).id, customer.id);
+    assert.equal((expanded.latest_invoice as Stripe.Invoice).id, invoice.id);
+    assert.equal(((expanded.items.data[0]?.price as Stripe.Price).product as Stripe.Product).name, 'Gold');
   });
 
   it('refuses what Stripe refuses', async () => {

@@ -268,5 +268,7 @@ registerExpandable(SUBSCRIPTION, 'latest_invoice', { kind: 'reference', to: 'inv
 registerExpandable(SUBSCRIPTION, 'pending_setup_intent', { kind: 'reference', to: 'setup_intent' });
 registerExpandable(SUBSCRIPTION, 'schedule', { kind: 'reference', to: 'subscription_schedule' });
 registerExpandable(SUBSCRIPTION, 'test_clock', { kind: 'reference' });
-registerExpandable(SUBSCRIPTION, 'items.data.price.product', { kind: 'reference', to: 'product' });
+// The embedded items list is always present; naming it lets paths reach into its items
+// (`items.data.price.product`).
+registerExpandable(SUBSCRIPTION, 'items', { kind: 'includable', resolve: async (s) => s.items });
 registerExpandable(SUBSCRIPTION_ITEM, 'price.product', { kind: 'reference', to: 'product' });

@@ -21,7 +21,7 @@ import type { DeletedDiscount } from '../discounts/object.js';
 import { deleteDiscount, legacyDiscounts, resolveDiscounts } from '../discounts/service.js';
 import { onCustomerClock } from '../test-clocks/context.js';
 import { resolveCancelAt, rolledBack } from './create.js';
-import { nthPeriodEnd } from './cycle.js';
+import { nthPeriodEnd, periodAround } from './cycle.js';
 import { emitSubscriptionEvent, holdEvents, renderSubscription } from './events.js';
 import {
   addPendingLines,
@@ -448,7 +448,7 @@ export async function resumeSubscription(
     const r = item.price.recurring as NonNullable<typeof item.price.recurring>;
     item.current_period_start = now;
     item.current_period_end =
-      sub.billing_cycle_anchor > now ? sub.billing_cycle_anchor : periodAroundNow(sub.billing_cycle_anchor, r, now);
+      sub.billing_cycle_anchor > now ? sub.billing_cycle_anchor : periodAround(sub.billing_cycle_anchor, r, now).end;
     if (!isMetered(item.price)) {
       lines.push(cycleLine(item, await productName(c, item.price), { start: now, end: item.current_period_end }));
     }
@@ -474,16 +474,6 @@ export async function resumeSubscription(
   await held.release();
   await scheduleLifecycle(c, sub, internal);
   return renderSubscription(sub);
-}
-
-function periodAroundNow(
-  anchor: number,
-  r: { interval: 'day' | 'week' | 'month' | 'year'; interval_count: number },
-  now: number,
-): number {
-  let n = 1;
-  while (nthPeriodEnd(anchor, r, n) <= now) n++;
-  return nthPeriodEnd(anchor, r, n);
 }
 
 /** `DELETE /v1/subscriptions/:id/discount`: the subscription's own discounts are removed. */
