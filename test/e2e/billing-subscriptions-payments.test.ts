@@ -314,3 +314,32 @@ describe('metered usage', () => {
     assert.equal(renewal.amount_paid, 1000 + 1500);
   });
 });
+
+describe('pause_collection', () => {
+  it('voids or keeps as draft the invoices of a paused collection, and clears itself at resumes_at', async () => {
+    const { stripe } = account();
+    const { customer, clock } = await clockCustomer(stripe);
+    const price = await recurringPrice(stripe);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const paused = await stripe.subscriptions.update(sub.id, {
+      pause_collection: { behavior: 'void', resumes_at: addMonths(T0, 2) - DAY },
+    });
+    assert.equal(paused.status, 'active');
+    assert.deepEqual(paused.pause_collection, { behavior: 'void', resumes_at: addMonths(T0, 2) - DAY });
+    await advanceClock(stripe, clock.id, addMonths(T0, 1) + 2 * 3600);
+    const voided = (await invoicesOf(stripe, customer.id)).at(-1) as Stripe.Invoice;
+    assert.equal(voided.billing_reason, 'subscription_cycle');
+    assert.equal(voided.status, 'void');
+    await advanceClock(stripe, clock.id, addMonths(T0, 2) - DAY);
+    assert.equal((await stripe.subscriptions.retrieve(sub.id)).pause_collection, null);
+    await advanceClock(stripe, clock.id, addMonths(T0, 2) + 2 * 3600);
+    assert.equal(((await invoicesOf(stripe, customer.id)).at(-1) as Stripe.Invoice).status, 'paid');
+
+    await stripe.subscriptions.update(sub.id, { pause_collection: { behavior: 'keep_as_draft' } });
+    await advanceClock(stripe, clock.id, addMonths(T0, 3) + 2 * 3600);
+    const draft = (await invoicesOf(stripe, customer.id)).at(-1) as Stripe.Invoice;
+    assert.equal(draft.status, 'draft');
+    assert.equal(draft.auto_advance, false);
+    assert.equal((await stripe.subscriptions.retrieve(sub.id)).status, 'active');
+  });
+});
