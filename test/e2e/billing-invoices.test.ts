@@ -475,6 +475,11 @@ describe('drafts, lines and refusals', () => {
     assert.equal(updated.total, 1800);
     assert.equal(updated.lines.data[1]?.description, 'One, bigger');
     assert.equal(updated.lines.data[1]?.id, second.id);
+    const single = await stripe.invoices.updateLineItem(inv.id, second.id, { metadata: { note: 'x' } });
+    assert.equal(single.object, 'line_item');
+    assert.equal(single.id, second.id);
+    assert.deepEqual(single.metadata, { note: 'x' });
+    assert.equal(single.amount, 1500);
     const page = await stripe.invoices.listLineItems(inv.id, { limit: 1 });
     assert.equal(page.data.length, 1);
     assert.equal(page.has_more, true);

@@ -121,6 +121,9 @@ export const addLinesParams = params({
   invoice_metadata: p.stringMap(),
 });
 
+/** `POST /v1/invoices/:id/lines/:line`: one line's changes. */
+export const updateLineItemParams = params({ ...lineEdit, expand: expandParam });
+
 export const updateLinesParams = params({
   lines: p.array(p.hash({ ...lineEdit, id: p.string({ required: true }) }), { required: true }),
   expand: expandParam,

@@ -21,6 +21,7 @@ import {
   searchInvoicesParams,
   simpleInvoiceActionParams,
   updateInvoiceParams,
+  updateLineItemParams,
   updateLinesParams,
 } from './params.js';
 import { payInvoice, runAttemptJob, runAutoFinalizeJob } from './payment.js';
@@ -165,6 +166,20 @@ export const invoiceOperations: Operation[] = [
         hasMore = before.length > limit;
       }
       return json({ object: 'list', data: page, has_more: hasMore, url });
+    },
+  }),
+  writeOperation({
+    method: 'POST',
+    path: '/v1/invoices/:id/lines/:line',
+    name: 'invoices.update_line_item',
+    params: updateLineItemParams,
+    returns: { object: LINE_ITEM },
+    handler: async (ctx, input, { id, line }) => {
+      // One line through update_lines; Stripe answers with the line, not the invoice.
+      const { expand: _expand, ...fields } = input;
+      const invoice = await updateLines(ctx, id as string, { lines: [{ ...fields, id: line as string }] });
+      const { state } = await loadInvoiceState(ctx.tx, ctx.account.id, invoice.id);
+      return json(state.lines.find((l) => l.id === line) as object);
     },
   }),
   ...(
