@@ -18,6 +18,7 @@ import {
   recurringPrice,
   T0,
 } from '../support/billing-subscriptions.js';
+import { expectInvalid } from '../support/customers.js';
 import { newSecretKey, startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -321,6 +322,9 @@ describe('cancellation', () => {
     assert.equal(canceled.status, 'canceled');
     assert.equal(canceled.canceled_at, addMonths(T0, 1) + 3600);
     assert.equal(canceled.cancellation_details?.feedback, 'too_expensive');
+    await expectInvalid(stripe.subscriptions.update(now.id, { metadata: { a: 'b' } }), {
+      message: 'You cannot update a subscription that is `canceled` or `incomplete_expired`.',
+    });
     const types = (await allEvents(stripe)).map((e) => e.type).filter((t) => t === 'customer.subscription.deleted');
     assert.equal(types.length, 2);
     const listed = await stripe.subscriptions.list({ customer: customer.id });

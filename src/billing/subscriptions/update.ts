@@ -46,8 +46,10 @@ async function open(ctx: MutationContext, id: string) {
   return { ...loaded, customer, c: await onCustomerClock(ctx, customer) };
 }
 
-/** Keys of an update that a canceled subscription still accepts. */
-const ENDED_UPDATABLE = new Set(['metadata', 'cancellation_details', 'expand']);
+/** Stripe's refusal of any change to a subscription that has ended. */
+function endedError() {
+  return invalidRequest('You cannot update a subscription that is `canceled` or `incomplete_expired`.');
+}
 
 export async function updateSubscription(
   ctx: MutationContext,
@@ -57,12 +59,7 @@ export async function updateSubscription(
   const { sub, internal, customer, c } = await open(ctx, id);
   const before = structuredClone(sub);
   const now = c.clock.now();
-  const given = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined);
-  if (ENDED.has(sub.status) && given.some((k) => !ENDED_UPDATABLE.has(k))) {
-    throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.', {
-      param: given.find((k) => !ENDED_UPDATABLE.has(k)) as string,
-    });
-  }
+  if (ENDED.has(sub.status)) throw endedError();
 
   // Plain fields.
   if (input.metadata !== undefined) sub.metadata = applyMetadata(sub.metadata, input.metadata);
@@ -384,11 +381,7 @@ export async function cancelSubscription(
   input: CancelSubscriptionInput,
 ): Promise<Subscription> {
   const { sub, internal, c } = await open(ctx, id);
-  if (ENDED.has(sub.status)) {
-    throw invalidRequest(`A canceled subscription can only update its cancellation_details and metadata.`, {
-      code: 'resource_missing',
-    });
-  }
+  if (ENDED.has(sub.status)) throw endedError();
   const now = c.clock.now();
   const wasIncomplete = sub.status === 'incomplete';
   const lines: SubscriptionLine[] = [];
