@@ -40,7 +40,7 @@ describe('test clock isolation', () => {
       amount: 2000,
       currency: 'usd',
       payment_method: 'pm_card_visa',
-      payment_method_types: ['card'],
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       confirm: true,
     });
     // automatic_async settles just after the response; read the charge back.

@@ -201,8 +201,10 @@ function addLiteral<T>(accepts: Accepts<T>, literal: T): Accepts<T> {
 
 /** Stripe's Decimal is a branded class in the SDK but a string on the wire. */
 function isStripeDecimal(type: ts.Type): boolean {
-  const declaration = type.aliasSymbol?.declarations?.[0];
-  return type.aliasSymbol?.name === 'Decimal' && declaration?.getSourceFile().fileName.startsWith(STRIPE_CJS) === true;
+  // An alias in older declarations; stripe@23 declares `Decimal` as a class. A string on the wire either way.
+  const symbol = type.aliasSymbol ?? type.getSymbol();
+  const declaration = symbol?.declarations?.[0];
+  return symbol?.name === 'Decimal' && declaration?.getSourceFile().fileName.startsWith(STRIPE_CJS) === true;
 }
 
 function addPrimitive(shape: TypeShape, type: ts.Type, checker: ts.TypeChecker): boolean {
@@ -228,7 +230,9 @@ function addPrimitive(shape: TypeShape, type: ts.Type, checker: ts.TypeChecker):
 
 function addType(shape: TypeShape, type: ts.Type, checker: ts.TypeChecker): void {
   if (isStripeDecimal(type)) {
+    // A string on the wire; stripe@23 hands callers its `Decimal` class instead (checked as such).
     shape.strings = 'any';
+    shape.any = true;
     return;
   }
   if (addPrimitive(shape, type, checker)) return;
