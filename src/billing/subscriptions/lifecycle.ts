@@ -11,7 +11,9 @@
  * |                                        |                               | end for `cancel_at_period_end`                     |
  * | `cancel_at`                            | `subscription.cancel_at`      | canceled                                           |
  * | 23 h after an incomplete creation      | `subscription.expire`         | incomplete_expired, first invoice voided           |
+ * | 3 days before a charged renewal         | `subscription.upcoming`       | `invoice.upcoming` (the preview, without an id)    |
  * | `pause_collection.resumes_at`          | `subscription.resume_collection` | `pause_collection` cleared                      |
+ * | 23 h after a pending update            | `subscription.pending_update_expire` | `pending_update_expired`, invoice voided    |
  * | an invoice paid                        | `paid` hook                   | incomplete / past_due / unpaid → active            |
  * | a renewal payment failed / needs 3DS   | `paymentFailed` / `actionRequired` | active → past_due                             |
  * | retries used up                        | `retriesExhausted` hook       | canceled, unpaid or past_due (account setting)     |
