@@ -113,6 +113,14 @@ describe('creating a subscription', () => {
       message:
         'The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.',
     });
+    const bare = await stripe.customers.create({ email: 'no-card@example.com' });
+    const monthly = await recurringPrice(stripe);
+    await expectInvalid(stripe.subscriptions.create({ customer: bare.id, items: [{ price: monthly.id }] }), {
+      code: 'resource_missing',
+      message:
+        'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.',
+    });
+    assert.deepEqual((await stripe.subscriptions.list({ customer: bare.id, status: 'all' })).data, []);
     await expectInvalid(stripe.subscriptions.create({ customer: 'cus_missing', items: [{ price: oneTime.id }] }), {
       message: "No such customer: 'cus_missing'",
       param: 'customer',

@@ -22,7 +22,7 @@ import { legacyDiscounts, resolveDiscounts } from '../discounts/service.js';
 import { onCustomerClock } from '../test-clocks/context.js';
 import { anchorFromConfig, nthPeriodEnd, periodAround } from './cycle.js';
 import { emitSubscriptionEvent, holdEvents, renderSubscription } from './events.js';
-import { checkPaymentMethod, collect, draftInvoice, type FirstPayment } from './invoicing.js';
+import { checkPaymentMethod, collect, draftInvoice, type FirstPayment, hasPaymentMethod } from './invoicing.js';
 import { buildItem, checkItems, loadTaxRates, productName } from './items.js';
 import { beginCreation, endCreation, scheduleLifecycle } from './lifecycle.js';
 import type { Subscription, SubscriptionInternal, SubscriptionItem } from './object.js';
@@ -31,6 +31,10 @@ import { cycleLine, periodAmount, prorate, type SubscriptionLine, trialLine } fr
 import { saveSubscription } from './store.js';
 
 const DAY = 86_400;
+/** Stripe's refusal of a charged subscription for a customer without a payment method. */
+export const NO_PAYMENT_METHOD =
+  'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.';
+
 /** How long an incomplete subscription waits for its first payment. */
 export const INCOMPLETE_EXPIRY = 23 * 3600;
 /** The furthest a trial may end (Stripe: two years). */
@@ -257,6 +261,15 @@ export async function createSubscription(
     });
     sub.latest_invoice = invoice.id;
     const behavior = input.payment_behavior ?? 'allow_incomplete';
+    if (
+      collection === 'charge_automatically' &&
+      behavior !== 'default_incomplete' &&
+      invoice.amount_due > 0 &&
+      !(await hasPaymentMethod(c, sub, customer))
+    ) {
+      // Stripe refuses to start charging a customer it has nothing to charge (the request rolls back).
+      throw invalidRequest(NO_PAYMENT_METHOD, { code: 'resource_missing' });
+    }
     outcome = await collect(held.ctx, invoice, {
       attempt: behavior !== 'default_incomplete',
       offSession: input.off_session ?? false,
