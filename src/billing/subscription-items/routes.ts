@@ -114,7 +114,7 @@ export const subscriptionItemOperations: Operation[] = [
   writeOperation({
     method: 'DELETE',
     path: '/v1/subscription_items/:id',
-    name: 'subscription_items.del',
+    name: 'subscription_items.delete',
     params: deleteParams,
     returns: { object: SUBSCRIPTION_ITEM },
     handler: async (ctx, input, { id }) => {
