@@ -16,6 +16,7 @@ import { sortFields } from '../platform/objects.js';
 import type { WriteContext } from '../platform/operation.js';
 import type { Reader, Transaction } from '../store/store.js';
 import { recordBalanceSet } from './balance-transactions/service.js';
+import { customerDeleting } from './listeners.js';
 import {
   type Address,
   CUSTOMER,
@@ -258,6 +259,7 @@ export async function updateCustomer(ctx: WriteContext, id: string, input: Updat
 export async function deleteCustomer(ctx: WriteContext, id: string): Promise<DeletedCustomer> {
   const customer = await loadForUpdate(ctx.tx, ctx.account.id, id);
   const tombstone: DeletedCustomer = { id, object: 'customer', deleted: true };
+  await customerDeleting(ctx, customer);
   await ctx.tx.markDeleted(ctx.account.id, id, tombstone);
   if (customer.test_clock) await detachCustomer(ctx, customer.test_clock);
   await emitEvent(ctx, 'customer.deleted', customer);

@@ -22,6 +22,7 @@ import { cancelSubscription, deleteSubscriptionDiscount, resumeSubscription, upd
 export { subscriptionJobHandlers } from './lifecycle.js';
 
 // Registers the subscription lines of invoice previews.
+import './customer-deletion.js';
 import './preview.js';
 
 const json = (o: object) => o as unknown as Json;
