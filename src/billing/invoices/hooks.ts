@@ -24,6 +24,8 @@ export interface InvoiceListeners {
   actionRequired?(ctx: MutationContext, invoice: Invoice, paymentIntent: PaymentIntent): Promise<void>;
   voided?(ctx: MutationContext, invoice: Invoice): Promise<void>;
   markedUncollectible?(ctx: MutationContext, invoice: Invoice): Promise<void>;
+  /** A `send_invoice` invoice is still open on its due date (`invoice.overdue`). */
+  overdue?(ctx: MutationContext, invoice: Invoice): Promise<void>;
   /** The invoice was finalised (`open`, or `paid` when nothing was due). */
   finalized?(ctx: MutationContext, invoice: Invoice): Promise<void>;
   /**

@@ -902,5 +902,7 @@ export async function runOverdueJob(ctx: MutationContext, invoiceId: string, at:
   if (!row || row.deleted || row.type !== INVOICE) return;
   const invoice = JSON.parse(row.json) as Invoice;
   if (invoice.status !== 'open' || invoice.due_date !== at) return;
-  await emitEvent(await onTestClock(ctx, invoice.test_clock), 'invoice.overdue', invoice);
+  const c = await onTestClock(ctx, invoice.test_clock);
+  await emitEvent(c, 'invoice.overdue', invoice);
+  await notify('overdue', c, invoice);
 }

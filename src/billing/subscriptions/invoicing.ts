@@ -26,7 +26,7 @@ import {
   voidInvoice,
 } from '../invoices/service.js';
 import { meterUsage } from '../meters/usage.js';
-import { invoicePaid, invoiceUnpaid, retriesExhausted } from './lifecycle.js';
+import { invoiceOverdue, invoicePaid, invoiceUnpaid, retriesExhausted } from './lifecycle.js';
 import type { Subscription, SubscriptionItem } from './object.js';
 import type { SubscriptionLine } from './proration.js';
 
@@ -260,5 +260,6 @@ onInvoiceEvents({
   paid: invoicePaid,
   paymentFailed: (ctx, invoice) => invoiceUnpaid(ctx, invoice),
   actionRequired: (ctx, invoice) => invoiceUnpaid(ctx, invoice),
+  overdue: invoiceOverdue,
   retriesExhausted,
 });

@@ -412,6 +412,21 @@ export async function invoiceUnpaid(ctx: MutationContext, invoice: Invoice): Pro
   await emitSubscriptionEvent(ctx, 'updated', sub, before);
 }
 
+/**
+ * A `send_invoice` subscription whose invoice is still open on its due date is past_due, its first
+ * invoice included (such a subscription starts active: nothing is charged at creation).
+ */
+export async function invoiceOverdue(ctx: MutationContext, invoice: Invoice): Promise<void> {
+  const loaded = await subscriptionOf(ctx, invoice);
+  if (!loaded) return;
+  const { sub, internal } = loaded;
+  if (sub.status !== 'active' || sub.collection_method !== 'send_invoice') return;
+  const before = structuredClone(sub);
+  transition(sub, 'past_due');
+  await saveSubscription(ctx, sub, internal);
+  await emitSubscriptionEvent(ctx, 'updated', sub, before);
+}
+
 /** Dunning is over: the account's setting decides between canceled, unpaid and staying past_due. */
 export async function retriesExhausted(ctx: MutationContext, invoice: Invoice): Promise<void> {
   const loaded = await subscriptionOf(ctx, invoice);
