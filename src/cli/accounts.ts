@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { MAX_ACCOUNT_TIME } from '../sandbank/routes.js';
+import { printedCall } from './http-client.js';
 
 export const ADMIN_USAGE = `  sandbank accounts show --api-key KEY [--url URL]
   sandbank accounts update --api-key KEY [--country CC] [--default-currency CUR] [--pricing P%+FIXED|standard] [--url URL]
@@ -74,30 +75,6 @@ function advanceSeconds(flag: 'seconds' | 'days', value: string): number {
   return seconds;
 }
 
-async function call(url: string, key: string, method: 'GET' | 'POST', path: string, form?: URLSearchParams) {
-  let res: Response;
-  try {
-    res = await fetch(url.replace(/\/+$/, '') + path, {
-      method,
-      headers: {
-        Authorization: `Bearer ${key}`,
-        ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      ...(form ? { body: form.toString() } : {}),
-    });
-  } catch (err) {
-    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    throw new Error(`cannot reach Sandbank at ${url}${cause}`);
-  }
-  const body = (await res.json()) as unknown;
-  if (!res.ok) {
-    console.error(JSON.stringify(body, null, 2));
-    process.exitCode = 1;
-    return;
-  }
-  console.log(JSON.stringify(body, null, 2));
-}
-
 /** Runs `accounts …` or `time …` (`args` starts with that word); usage mistakes exit with status 2. */
 export async function runAdminCommand(args: string[]): Promise<void> {
   try {
@@ -123,12 +100,12 @@ async function run(args: string[]): Promise<void> {
         ? advanceSeconds('seconds', values.seconds)
         : advanceSeconds('days', values.days ?? '');
     const form = new URLSearchParams({ seconds: String(seconds) });
-    return call(url, requireKey(values['api-key'], 'time advance'), 'POST', '/sandbank/v1/time/advance', form);
+    return printedCall(url, requireKey(values['api-key'], 'time advance'), 'POST', '/sandbank/v1/time/advance', form);
   }
 
   if (command !== 'accounts' || (sub !== 'show' && sub !== 'update')) throw new UsageError(`unknown command`);
   const key = requireKey(values['api-key'], `accounts ${sub}`);
-  if (sub === 'show') return call(url, key, 'GET', '/sandbank/v1/account');
+  if (sub === 'show') return printedCall(url, key, 'GET', '/sandbank/v1/account');
 
   const form = new URLSearchParams();
   if (values.country !== undefined) form.set('country', values.country);
@@ -141,5 +118,5 @@ async function run(args: string[]): Promise<void> {
       form.set('pricing[fixed]', pricing.fixed);
     }
   }
-  return call(url, key, 'POST', '/sandbank/v1/account', form);
+  return printedCall(url, key, 'POST', '/sandbank/v1/account', form);
 }

@@ -7,6 +7,10 @@
  * Results are printed as JSON; an API error is printed to stderr and exits with status 1.
  */
 import { parseArgs } from 'node:util';
+import { printedCall } from './http-client.js';
+
+/** The Billing settings endpoint. */
+const SETTINGS_PATH = '/sandbank/v1/billing/settings';
 
 export const BILLING_USAGE = `  sandbank billing settings show --api-key KEY [--url URL]
   sandbank billing settings update --api-key KEY [--retries N] [--window-days 7|14|21|30|60]
@@ -45,30 +49,6 @@ function wholeNumber(flag: string, value: string): string {
   return value;
 }
 
-async function call(url: string, key: string, method: 'GET' | 'POST', form?: URLSearchParams): Promise<void> {
-  let res: Response;
-  try {
-    res = await fetch(`${url.replace(/\/+$/, '')}/sandbank/v1/billing/settings`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${key}`,
-        ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      ...(form ? { body: form.toString() } : {}),
-    });
-  } catch (err) {
-    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    throw new Error(`cannot reach Sandbank at ${url}${cause}`);
-  }
-  const body = (await res.json()) as unknown;
-  if (!res.ok) {
-    console.error(JSON.stringify(body, null, 2));
-    process.exitCode = 1;
-    return;
-  }
-  console.log(JSON.stringify(body, null, 2));
-}
-
 async function run(args: string[]): Promise<void> {
   const { values, positionals } = parse(args);
   const [, what, sub] = positionals;
@@ -76,7 +56,7 @@ async function run(args: string[]): Promise<void> {
   const key = values['api-key'];
   if (!key) throw new UsageError(`billing settings ${sub} needs --api-key (the account's secret key)`);
   const url = values.url ?? process.env.SANDBANK_URL ?? DEFAULT_URL;
-  if (sub === 'show') return call(url, key, 'GET');
+  if (sub === 'show') return printedCall(url, key, 'GET', SETTINGS_PATH);
   const form = new URLSearchParams();
   if (values.retries !== undefined) form.set('payment_retries[tries]', wholeNumber('retries', values.retries));
   if (values['window-days'] !== undefined) {
@@ -84,7 +64,7 @@ async function run(args: string[]): Promise<void> {
   }
   if (values['subscription-end'] !== undefined) form.set('subscription_end', values['subscription-end']);
   if (values['invoice-end'] !== undefined) form.set('invoice_end', values['invoice-end']);
-  return call(url, key, 'POST', form);
+  return printedCall(url, key, 'POST', SETTINGS_PATH, form);
 }
 
 /** Runs `billing …` (`args` starts with that word); usage mistakes exit with status 2. */

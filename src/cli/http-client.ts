@@ -180,3 +180,37 @@ export function interrupted(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', on);
   });
 }
+
+/**
+ * One request to a Sandbank admin endpoint (`/sandbank/v1/…`) whose JSON answer the command prints:
+ * on stdout, or on stderr with exit code 1 when the server refused it.
+ */
+export async function printedCall(
+  url: string,
+  key: string,
+  method: 'GET' | 'POST',
+  path: string,
+  form?: URLSearchParams,
+) {
+  let res: Response;
+  try {
+    res = await fetch(url.replace(/\/+$/, '') + path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${key}`,
+        ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(form ? { body: form.toString() } : {}),
+    });
+  } catch (err) {
+    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    throw new Error(`cannot reach Sandbank at ${url}${cause}`);
+  }
+  const body = (await res.json()) as unknown;
+  if (!res.ok) {
+    console.error(JSON.stringify(body, null, 2));
+    process.exitCode = 1;
+    return;
+  }
+  console.log(JSON.stringify(body, null, 2));
+}

@@ -546,32 +546,14 @@ export async function finalizeInvoice(
   invoice.amount_remaining = settled.amountDue;
   invoice.ending_balance = settled.endingBalance;
   if (settled.change !== 0) {
-    const txn = await recordBalanceChange(cctx, customer, {
-      amount: settled.change,
-      currency: invoice.currency,
-      type: 'applied_to_invoice',
-    });
-    txn.invoice = invoice.id;
-    await saveObject(ctx.tx, ctx.account.id, CUSTOMER_BALANCE_TRANSACTION, txn, {
-      update: true,
-      fields: balanceTransactionFields(txn),
-    });
+    const txn = await recordInvoiceBalanceChange(cctx, customer, invoice, settled.change, 'applied_to_invoice');
     state.balanceTransaction = txn.id;
   }
   // Below the currency's minimum charge nothing can be collected: Stripe moves the amount onto
   // the customer's balance (`invoice_too_small`, billed with the next invoice) and the invoice is paid.
   const tooSmall = settled.amountDue > 0 && settled.amountDue < requireCurrency(invoice.currency).minimumCharge;
   if (tooSmall) {
-    const txn = await recordBalanceChange(cctx, customer, {
-      amount: settled.amountDue,
-      currency: invoice.currency,
-      type: 'invoice_too_small',
-    });
-    txn.invoice = invoice.id;
-    await saveObject(ctx.tx, ctx.account.id, CUSTOMER_BALANCE_TRANSACTION, txn, {
-      update: true,
-      fields: balanceTransactionFields(txn),
-    });
+    await recordInvoiceBalanceChange(cctx, customer, invoice, settled.amountDue, 'invoice_too_small');
     invoice.ending_balance = customer.balance;
   }
   // The customer's own discount with a `once` coupon is used up by this invoice.
@@ -890,6 +872,23 @@ export async function invoiceItemsOf(
 ): Promise<InvoiceItem[]> {
   const page = await reader.listObjects({ account, type: INVOICE_ITEM, limit: 100, equals: { invoice } });
   return page.rows.map((r) => JSON.parse(r.json) as InvoiceItem);
+}
+
+/** A change of the customer's balance made by `invoice` (credit applied, or an amount too small to charge), linked to it. */
+async function recordInvoiceBalanceChange(
+  ctx: MutationContext,
+  customer: Parameters<typeof recordBalanceChange>[1],
+  invoice: Invoice,
+  amount: number,
+  type: 'applied_to_invoice' | 'invoice_too_small',
+) {
+  const txn = await recordBalanceChange(ctx, customer, { amount, currency: invoice.currency, type });
+  txn.invoice = invoice.id;
+  await saveObject(ctx.tx, ctx.account.id, CUSTOMER_BALANCE_TRANSACTION, txn, {
+    update: true,
+    fields: balanceTransactionFields(txn),
+  });
+  return txn;
 }
 
 /**
