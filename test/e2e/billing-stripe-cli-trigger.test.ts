@@ -68,10 +68,7 @@ const TRIGGERS: Trigger[] = [
   { event: 'customer.subscription.updated' },
   { event: 'customer.subscription.deleted' },
   { event: 'customer.subscription.trial_will_end' },
-  {
-    event: 'customer.subscription.paused',
-    todo: 'a trial ended (trial_end=now) without a payment method and trial_settings.end_behavior.missing_payment_method=pause is invoiced and canceled instead of paused',
-  },
+  { event: 'customer.subscription.paused' },
   { event: 'invoiceitem.created' },
   { event: 'invoice.created' },
   { event: 'invoice.updated' },

@@ -236,6 +236,33 @@ describe('trials without a payment method', () => {
     assert.ok((await allEvents(stripe)).some((e) => e.type === 'customer.subscription.resumed'));
   });
 
+  it('trial_end=now ends the trial early with the same behaviour: pause (no invoice) or cancel', async () => {
+    const { stripe } = account();
+    const { customer } = await clockCustomer(stripe, { card: null });
+    const price = await recurringPrice(stripe);
+    const trial = (missing: 'pause' | 'cancel') =>
+      stripe.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: price.id }],
+        trial_period_days: 7,
+        trial_settings: { end_behavior: { missing_payment_method: missing } },
+      });
+    const toPause = await trial('pause');
+    const paused = await stripe.subscriptions.update(toPause.id, { trial_end: 'now' });
+    assert.equal(paused.status, 'paused');
+    assert.equal(paused.trial_end, T0);
+    assert.equal(paused.latest_invoice, toPause.latest_invoice, 'no new invoice');
+    const events = (await allEvents(stripe)).filter((e) => (e.data.object as { id?: string }).id === toPause.id);
+    assert.deepEqual(events.map((e) => e.type).slice(-2), [
+      'customer.subscription.updated',
+      'customer.subscription.paused',
+    ]);
+
+    const canceled = await stripe.subscriptions.update((await trial('cancel')).id, { trial_end: 'now' });
+    assert.equal(canceled.status, 'canceled');
+    assert.equal(canceled.ended_at, T0);
+  });
+
   it('end_behavior cancel: canceled at trial end', async () => {
     const { stripe } = account();
     const { customer, clock } = await clockCustomer(stripe, { card: null });

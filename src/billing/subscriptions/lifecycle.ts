@@ -198,6 +198,36 @@ export function onBeforeRenewal(fn: (ctx: MutationContext, subscription: string,
   beforeRenewal.push(fn);
 }
 
+/**
+ * A trial ends (at its time, or early with `trial_end=now`) for a charged subscription with no
+ * payment method: `trial_settings.end_behavior.missing_payment_method` decides. `cancel` ends it,
+ * `pause` pauses it (no invoice until resumed); both answer true. `create_invoice` (the default)
+ * answers false: the caller bills the first period as usual, and that invoice will fail.
+ */
+export async function trialEndedWithoutPaymentMethod(
+  ctx: MutationContext,
+  sub: Subscription,
+  internal: SubscriptionInternal,
+  customer: Customer,
+  before: Subscription,
+): Promise<boolean> {
+  if (sub.collection_method !== 'charge_automatically' || (await hasPaymentMethod(ctx, sub, customer))) return false;
+  const behavior = sub.trial_settings.end_behavior.missing_payment_method;
+  if (behavior === 'cancel') {
+    await endSubscription(ctx, sub, internal, { reason: null });
+    return true;
+  }
+  if (behavior === 'pause') {
+    transition(sub, 'paused');
+    for (const item of sub.items.data) item.current_trial = null;
+    await saveSubscription(ctx, sub, internal);
+    await emitSubscriptionEvent(ctx, 'updated', sub, before);
+    await emitSubscriptionEvent(ctx, 'paused', sub);
+    return true;
+  }
+  return false;
+}
+
 /** `subscription.cycle`: the period ends (see the module's table). */
 const cycle: JobHandler = async (jobCtx, job) => {
   const at = (job.payload as { at: number }).at;
@@ -214,21 +244,7 @@ const cycle: JobHandler = async (jobCtx, job) => {
   if (sub.status === 'incomplete') return; // it is paid or expires; it does not renew
   const before = structuredClone(sub);
   if (sub.status === 'trialing' && sub.trial_end !== null && sub.trial_end <= at) {
-    if (sub.collection_method === 'charge_automatically' && !(await hasPaymentMethod(ctx, sub, customer))) {
-      const behavior = sub.trial_settings.end_behavior.missing_payment_method;
-      if (behavior === 'cancel') {
-        await endSubscription(ctx, sub, internal, { reason: null });
-        return;
-      }
-      if (behavior === 'pause') {
-        transition(sub, 'paused');
-        for (const item of sub.items.data) item.current_trial = null;
-        await saveSubscription(ctx, sub, internal);
-        await emitSubscriptionEvent(ctx, 'updated', sub, before);
-        await emitSubscriptionEvent(ctx, 'paused', sub);
-        return;
-      }
-    }
+    if (await trialEndedWithoutPaymentMethod(ctx, sub, internal, customer, before)) return;
     transition(sub, 'active');
   }
   const ended = { start: Math.min(...sub.items.data.map((i) => i.current_period_start)), end: at };

@@ -32,7 +32,14 @@ import {
   voidOpenInvoice,
 } from './invoicing.js';
 import { buildItem, checkItems, isMetered, itemPrice, loadTaxRates, productName } from './items.js';
-import { beginCreation, currentPeriodEnd, endCreation, endSubscription, scheduleLifecycle } from './lifecycle.js';
+import {
+  beginCreation,
+  currentPeriodEnd,
+  endCreation,
+  endSubscription,
+  scheduleLifecycle,
+  trialEndedWithoutPaymentMethod,
+} from './lifecycle.js';
 import { ENDED, planOf, type Subscription, type SubscriptionItem, transition } from './object.js';
 import type { CancelSubscriptionInput, UpdateSubscriptionInput } from './params.js';
 import { cycleLine, prorationLines, type SubscriptionLine, taxRateIds, usageLine } from './proration.js';
@@ -230,8 +237,9 @@ export async function updateSubscription(
   let resetCycle = input.billing_cycle_anchor?.type === 'now' || intervalChanged;
   if (input.trial_end === 'now') {
     if (sub.status === 'trialing') {
-      transition(sub, 'active');
       sub.trial_end = now;
+      if (await trialEndedWithoutPaymentMethod(c, sub, internal, customer, before)) return renderSubscription(sub);
+      transition(sub, 'active');
       resetCycle = true;
     }
   } else if (typeof input.trial_end === 'number') {
