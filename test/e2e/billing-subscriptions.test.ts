@@ -98,7 +98,7 @@ describe('creating a subscription', () => {
     });
     assert.equal((expanded.customer as Stripe.Customer).id, customer.id);
     assert.equal((expanded.latest_invoice as Stripe.Invoice).id, invoice.id);
-    assert.equal(((expanded.items.data[0]?.price as Stripe.Price).product as Stripe.Product).name, 'Gold');
+    assert.equal(((expanded.items.data[0] as Stripe.SubscriptionItem).price.product as Stripe.Product).name, 'Gold');
   });
 
   it('refuses what Stripe refuses', async () => {
