@@ -25,9 +25,9 @@ import { saveIntent } from '../payments/payment-intents/confirm.js';
 import { loadIntent } from '../payments/payment-intents/service.js';
 import { createFromData, type PaymentMethodData } from '../payments/payment-methods/service.js';
 import { authenticationUrl } from '../payments/three-d-secure/url.js';
-import { accountClock, type Clock } from '../platform/clock.js';
+import type { Clock } from '../platform/clock.js';
 import { StripeError } from '../platform/errors.js';
-import type { EventSink, MutationContext } from '../platform/operation.js';
+import { type EventSink, type MutationContext, unrequestedContext } from '../platform/operation.js';
 import type { Account, Reader, Store } from '../store/store.js';
 import { BodyTooLarge, escapeHtml, field, htmlDocument, readBody, sendHtml } from './layout.js';
 
@@ -526,15 +526,7 @@ export function createInvoicePages(
     if (!id) return show(res, account, loaded, token, { status: 409 });
     const origin = deps.origin();
     const url = await deps.store.transaction(async (tx) => {
-      const ctx: MutationContext = {
-        account,
-        tx,
-        clock: accountClock(deps.clock, account),
-        origin,
-        request: null,
-        events: deps.events,
-        dueNow: [],
-      };
+      const ctx = unrequestedContext({ account, tx, clock: deps.clock, origin, events: deps.events });
       const intent = await loadIntent(ctx, id);
       intent.internal.returnUrl = loaded.invoice.hosted_invoice_url ?? `${origin}${INVOICE_PAGE_PREFIX}${token}`;
       await saveIntent(ctx, intent);
@@ -602,15 +594,7 @@ export function createInvoicePages(
     const origin = deps.origin();
     try {
       return await deps.store.transaction(async (tx) => {
-        const ctx: MutationContext = {
-          account,
-          tx,
-          clock: accountClock(deps.clock, account),
-          origin,
-          request: null,
-          events: deps.events,
-          dueNow: [],
-        };
+        const ctx = unrequestedContext({ account, tx, clock: deps.clock, origin, events: deps.events });
         // What `POST /v1/payment_methods` with `card[...]` and `billing_details` would receive.
         const data = {
           type: 'card',

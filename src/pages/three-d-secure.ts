@@ -11,9 +11,9 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatAmount } from '../money/currencies.js';
 import { parseAuthenticationPath } from '../payments/three-d-secure/url.js';
-import { accountClock, type Clock } from '../platform/clock.js';
+import type { Clock } from '../platform/clock.js';
 import { StripeError } from '../platform/errors.js';
-import type { EventSink, MutationContext } from '../platform/operation.js';
+import { type EventSink, type MutationContext, unrequestedContext } from '../platform/operation.js';
 import type { Store } from '../store/store.js';
 import { BodyTooLarge, escapeHtml, htmlDocument, readBody, sendHtml } from './layout.js';
 
@@ -155,16 +155,7 @@ ${details}
     let result: { intent: object; returnUrl: string | null };
     try {
       result = await deps.store.transaction(async (tx) => {
-        const ctx: MutationContext = {
-          account,
-          tx,
-          // The account's clock: an account that travelled forward finishes in its own time.
-          clock: accountClock(deps.clock, account),
-          origin,
-          request: null,
-          events: deps.events,
-          dueNow: [],
-        };
+        const ctx = unrequestedContext({ account, tx, clock: deps.clock, origin, events: deps.events });
         const finished = await deps.finish[prefix](ctx, intent.id, outcome);
         await deps.runDueNow(ctx);
         return finished;

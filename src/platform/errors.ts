@@ -109,6 +109,20 @@ export function resourceMissing(objectName: string, id: string, param = 'id'): S
   });
 }
 
+/**
+ * Stripe's answer to a custom id (`id` on products, coupons, plans) that is already taken:
+ * `resource_already_exists`, e.g. "Coupon already exists.".
+ */
+export function resourceAlreadyExists(objectLabel: string, param = 'id'): StripeError {
+  return new StripeError({
+    kind: 'bad_request',
+    type: 'invalid_request_error',
+    code: 'resource_already_exists',
+    param,
+    message: `${objectLabel} already exists.`,
+  });
+}
+
 export function unrecognizedUrl(method: string, path: string): StripeError {
   const emptySegment = path.endsWith('/') || path.includes('//');
   const hint = emptySegment

@@ -6,7 +6,7 @@
  */
 import type { Account, EventWrite, JobWrite, Reader, Transaction } from '../store/store.js';
 import type { Principal } from './auth.js';
-import type { Clock } from './clock.js';
+import { accountClock, type Clock } from './clock.js';
 import type { ExpandRoot } from './expand.js';
 import type { UploadedFile } from './multipart.js';
 import type { Field } from './params.js';
@@ -64,6 +64,22 @@ export interface MutationContext {
    * through this context belongs to that clock: it runs when the clock is advanced, not in real time.
    */
   testClock?: string;
+}
+
+/**
+ * The context of a change nobody made through the API (a hosted page's form, a browser returning
+ * from 3-D Secure): the account's clock, no request, nothing due yet.
+ */
+export function unrequestedContext(opts: {
+  account: Account;
+  tx: Transaction;
+  /** Real time; the account's offset is applied. */
+  clock: Clock;
+  origin: string;
+  events: EventSink;
+}): MutationContext {
+  const { account, tx, clock, origin, events } = opts;
+  return { account, tx, clock: accountClock(clock, account), origin, request: null, events, dueNow: [] };
 }
 
 export interface WriteContext extends ReadContext, MutationContext {

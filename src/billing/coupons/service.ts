@@ -6,7 +6,7 @@
  */
 import { emitEvent } from '../../events/outbox.js';
 import { requireCurrency } from '../../money/currencies.js';
-import { invalidRequest, StripeError } from '../../platform/errors.js';
+import { invalidRequest, resourceAlreadyExists } from '../../platform/errors.js';
 import { randomBase62 } from '../../platform/ids.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { loadObject, saveObject, sortFields } from '../../platform/objects.js';
@@ -63,13 +63,7 @@ export async function createCoupon(ctx: MutationContext, input: CreateCouponInpu
   if (input.id) {
     const existing = await ctx.tx.getObject(ctx.account.id, input.id);
     if (existing) {
-      throw new StripeError({
-        kind: 'bad_request',
-        type: 'invalid_request_error',
-        code: 'resource_already_exists',
-        param: 'id',
-        message: 'Coupon already exists.',
-      });
+      throw resourceAlreadyExists('Coupon');
     }
   }
   const coupon: Coupon = {

@@ -4,7 +4,7 @@
  * wherever a price is (and a recurring price wherever a plan is).
  */
 import { emitEvent } from '../../events/outbox.js';
-import { invalidRequest, StripeError } from '../../platform/errors.js';
+import { invalidRequest, resourceAlreadyExists } from '../../platform/errors.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import type { MutationContext } from '../../platform/operation.js';
 import { loadPriceOrPlan } from '../prices/load.js';
@@ -24,13 +24,7 @@ export async function createPlan(ctx: MutationContext, input: CreatePlanInput): 
   if (input.id) {
     const existing = await ctx.tx.getObject(ctx.account.id, input.id);
     if (existing) {
-      throw new StripeError({
-        kind: 'bad_request',
-        type: 'invalid_request_error',
-        code: 'resource_already_exists',
-        param: 'id',
-        message: 'Plan already exists.',
-      });
+      throw resourceAlreadyExists('Plan');
     }
   }
   if (input.product === undefined || input.product === null) {

@@ -5,7 +5,7 @@
  * `active=false` instead.
  */
 import { emitEvent } from '../../events/outbox.js';
-import { invalidRequest, StripeError } from '../../platform/errors.js';
+import { invalidRequest, resourceAlreadyExists } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { applyMetadata } from '../../platform/metadata.js';
 import { loadObject, saveObject, sortFields } from '../../platform/objects.js';
@@ -36,21 +36,11 @@ interface ProductFields {
   url?: string | null;
 }
 
-function alreadyExists(param: string): StripeError {
-  return new StripeError({
-    kind: 'bad_request',
-    type: 'invalid_request_error',
-    code: 'resource_already_exists',
-    param,
-    message: 'Product already exists.',
-  });
-}
-
 async function newProduct(ctx: MutationContext, input: ProductFields, idParam: string): Promise<Product> {
   const now = ctx.clock.now();
   if (input.id) {
     const existing = await ctx.tx.getObject(ctx.account.id, input.id);
-    if (existing) throw alreadyExists(idParam);
+    if (existing) throw resourceAlreadyExists('Product', idParam);
   }
   return sortFields<Product>({
     id: input.id ?? newId('prod', 14),
